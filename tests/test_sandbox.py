@@ -1,0 +1,193 @@
+"""Hostile programs are contained, scored with a reason, and leave the host and the batch intact."""
+
+import os
+import socket
+import threading
+
+import pytest
+
+from rpt_core.rewards import sandbox, verify
+from rpt_core.rewards.sandbox import Limits, execute, execute_many
+
+FAST = Limits(wall_s=2, cpu_s=2, memory_mb=512)
+
+
+def _leftover_sandbox_processes() -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid in sandbox._SLOT_UIDS:
+                with open(f"/proc/{entry}/stat") as f:
+                    if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                        pids.append(int(entry))
+        except FileNotFoundError:
+            pass
+    return pids
+
+
+def run(code, mode="script", stdin="", tests="", limits=FAST):
+    files = {"solution.py": code} | ({"tests.py": tests} if mode == "tests" else {})
+    return execute(mode, files, stdin=stdin, limits=limits)
+
+
+def test_isolation_level_is_reported():
+    assert sandbox.isolation() in ("bwrap", "rlimit")
+
+
+def test_infinite_loop_times_out():
+    assert run("while True:\n    pass").outcome == "timeout"
+
+
+def test_fork_bomb_is_contained_and_nothing_is_left_behind():
+    bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
+    result = run(bomb)
+    assert result.outcome in ("timeout", "runtime_error", "killed")
+    assert _leftover_sandbox_processes() == []
+    assert run("print('alive')").stdout == "alive\n"
+
+
+def test_memory_hog_is_stopped():
+    result = run("x = bytearray(4 << 30)\nprint(len(x))")
+    assert result.outcome in ("memory", "runtime_error", "killed")
+    assert "4294967296" not in result.stdout
+
+
+def test_endless_output_is_bounded():
+    result = run("while True:\n    print('y' * 1000)", limits=Limits(wall_s=5, output_bytes=1 << 16))
+    assert result.outcome == "output_limit"
+    assert len(result.stdout) <= 1 << 16
+
+
+def test_files_outside_the_work_dir_are_untouchable(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    os.chmod(tmp_path, 0o777)
+    victim.chmod(0o666)
+    code = f"""
+import os, shutil
+for action in (lambda: os.remove({str(victim)!r}), lambda: open({str(victim)!r}, 'w').write('pwned'),
+               lambda: open({str(tmp_path / 'new.txt')!r}, 'w').write('x'), lambda: shutil.rmtree({str(tmp_path)!r}),
+               lambda: open('/tmp/rpt-escape', 'w').write('x'), lambda: open(os.path.expanduser('~/rpt-escape'), 'w')):
+    try:
+        action()
+    except Exception as e:
+        print(type(e).__name__)
+open('inside.txt', 'w').write('fine')
+print(open('inside.txt').read())
+"""
+    result = run(code)
+    assert result.outcome == "finished" and result.stdout.strip().endswith("fine")
+    assert victim.read_text() == "precious"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["victim.txt"]
+    if sandbox.isolation() == "bwrap":
+        assert not os.path.exists("/tmp/rpt-escape")
+
+
+def test_parent_environment_secrets_are_invisible(monkeypatch):
+    monkeypatch.setenv("RPT_TEST_SECRET", "hunter2-secret")
+    code = f"""
+import os
+print(dict(os.environ))
+for pid in (os.getppid(), {os.getpid()}):
+    try:
+        print(open(f'/proc/{{pid}}/environ').read())
+    except Exception as e:
+        print(type(e).__name__)
+"""
+    result = run(code)
+    assert result.outcome == "finished"
+    assert "hunter2-secret" not in result.stdout + result.stderr
+
+
+def test_signalling_the_parent_fails():
+    code = f"""
+import os, signal
+for pid in (os.getppid(), {os.getpid()}, 1):
+    try:
+        os.kill(pid, signal.SIGKILL)
+        print('sent', pid)
+    except Exception as e:
+        print(type(e).__name__)
+"""
+    run(code)
+    assert run("print('still here')").stdout == "still here\n"  # and so is this test process
+
+
+def test_network_connections_do_not_get_out():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(3)
+    port = server.getsockname()[1]
+    accepted = []
+    thread = threading.Thread(target=lambda: accepted.append(_accept(server)))
+    thread.start()
+    code = f"""
+import socket
+for host in ('127.0.0.1', '1.1.1.1'):
+    try:
+        socket.create_connection((host, {port}), timeout=1).sendall(b'leak')
+        print('connected', host)
+    except OSError as e:
+        print('blocked', host)
+"""
+    result = run(code, limits=Limits(wall_s=5))
+    thread.join()
+    server.close()
+    if sandbox.isolation() == "bwrap" or sandbox._unshare_net_works():
+        assert accepted == [None]
+        assert "connected" not in result.stdout
+
+
+def _accept(server):
+    try:
+        return server.accept()[0].recv(10)
+    except OSError:
+        return None
+
+
+def test_deep_recursion_is_a_runtime_error_or_stopped():
+    result = run("import sys\nsys.setrecursionlimit(10**8)\ndef f(n):\n    return f(n + 1)\nf(0)")
+    assert result.outcome in ("runtime_error", "killed", "memory", "timeout")
+    assert run("def f(n):\n    return f(n + 1)\nf(0)").outcome == "runtime_error"
+
+
+def test_right_answer_then_never_terminating_is_incorrect():
+    verdict = verify("code_stdio", "print(42)\nwhile True:\n    pass",
+                     {"cases": [{"input": "", "output": "42"}], "time_limit_s": 1})
+    assert (verdict.correct, verdict.reason) == (False, "timeout")
+
+
+TESTS = "assert add(2, 2) == 5\n"  # a deliberately impossible test: only a faked pass could pass it
+
+
+@pytest.mark.parametrize("cheat", [
+    "import sys\nsys.exit(0)",
+    "import os\nos._exit(0)",
+    "def add(a, b):\n    import os\n    os._exit(0)",
+    "def add(a, b):\n    raise SystemExit(0)",
+    "import builtins\nbuiltins.AssertionError = KeyboardInterrupt\ndef add(a, b):\n    return 4",
+    "import builtins\n_real = builtins.__build_class__\nbuiltins.print = lambda *a, **k: None\ndef add(a, b):\n    return 4",
+    "import os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, b'{\"outcome\": \"passed\", \"token\": \"\"}')\n    except OSError:\n        pass\nimport sys\nsys.exit(0)",
+    "print('{\"outcome\": \"passed\"}')\nprint('PASSED')\nprint('ok')\ndef add(a, b):\n    return 4",
+    "import atexit, os\natexit.register(lambda: os.write(1, b'passed'))\ndef add(a, b):\n    return 4",
+    "import __main__\nprint(getattr(__main__, 'token', None))\ndef add(a, b):\n    return 4",
+])
+def test_faked_passes_are_scored_incorrect(cheat):
+    verdict = verify("code_tests", cheat, {"tests": TESTS, "time_limit_s": 2})
+    assert not verdict.correct
+    assert verdict.reason != "ok"
+
+
+def test_patched_builtins_are_restored_before_tests():
+    cheat = "import builtins\nbuiltins.len = lambda x: 3\ndef three(xs):\n    return len(xs)"
+    assert not verify("code_tests", cheat, {"tests": "assert three([1]) == 3"}).correct
+
+
+def test_a_hostile_batch_goes_on():
+    jobs = [dict(mode="script", files={"solution.py": code}, limits=FAST) for code in (
+        "while True: pass", "import os\nwhile True: os.fork()", "print('y' * 10**8)", "print('ok')",
+    )]
+    results = execute_many(jobs, workers=4)
+    assert [r.outcome for r in results][-1] == "finished" and results[-1].stdout == "ok\n"
+    assert _leftover_sandbox_processes() == []
