@@ -1,0 +1,40 @@
+"""The one item schema every benchmark and training set is normalized to."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Item:
+    """One task for a model.
+
+    benchmark: registry name (``"gsm8k"``), or a training-set name.
+    id: stable id unique within the benchmark (taken from the source where it has one).
+    messages: chat messages ``[{"role": "user", "content": ...}]`` with the paper's prompt already
+        rendered; ``prompt`` is the same text for base models without a chat template.
+    kind: the verifier kind of :mod:`rpt_core.rewards` that scores completions.
+    reference: the verifier's reference fields (see :mod:`rpt_core.rewards`).
+    domain: ``"math"``, ``"code"`` or ``"knowledge"``.
+    metadata: anything else worth keeping (subject, difficulty, source split, ...).
+    """
+
+    benchmark: str
+    id: str
+    messages: list[dict]
+    kind: str
+    reference: dict
+    domain: str
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        return "\n\n".join(m["content"] for m in self.messages if m["role"] != "system")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, row: dict) -> "Item":
+        return cls(**{k: row[k] for k in ("benchmark", "id", "messages", "kind", "reference", "domain")},
+                   metadata=row.get("metadata") or {})
