@@ -1,0 +1,232 @@
+"""Evaluation engine: plan -> cached generation -> verification -> records.
+
+* **Plan** = model x benchmark items x repeats. Every sample has a content key: sha256 of the
+  model fingerprint, the rendered prompt, the sampling parameters (incl. seed) and the sample index.
+* **Generate once.** Generations are appended to ``<cache>/generations/<model>.jsonl`` (flushed and
+  fsynced per batch). A re-run skips every key already there; after a SIGKILL a torn last line is
+  ignored, so a re-run completes with no duplicates and nothing regenerated that was stored.
+* **Grade many.** Every sample is verified with :mod:`rpt_core.rewards`; :func:`regrade`
+  re-verifies stored records (e.g. after a verifier fix) without generating.
+* **Shards.** ``shard=(i, n)`` keeps the samples whose key hashes to ``i`` mod ``n``; the union of
+  all shards is exactly the unsharded plan, so merged shard records equal an unsharded run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+from tqdm.auto import tqdm
+
+from .generate import Completion, Generator, Sampling, dumps, sample_seed
+from .items import Item
+from .rewards import VERSION as VERIFIER_VERSION
+from .rewards import verify_many
+
+RECORD_COLUMNS = ["model", "benchmark", "domain", "item_id", "sample_index", "key", "completion",
+                  "finish_reason", "tokens", "extracted", "correct", "reason", "verifier", "detail"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    item: Item
+    index: int
+    prompt: str
+    key: str
+    seed: int
+
+
+@dataclass
+class Plan:
+    """What to evaluate: ``items`` per benchmark and how many samples (repeats) of each."""
+
+    items: dict[str, list[Item]]
+    repeats: dict[str, int]
+    sampling: Sampling = field(default_factory=Sampling)
+    shard: tuple[int, int] = (0, 1)
+
+    def samples(self, generator: Generator) -> list[Sample]:
+        index, count = self.shard
+        if not 0 <= index < count:
+            raise ValueError(f"shard {index}/{count}: index must be in 0..{count - 1}")
+        out = []
+        for benchmark, items in self.items.items():
+            for item in items:
+                prompt = generator.render(item.messages)
+                for i in range(self.repeats.get(benchmark, 1)):
+                    key = sample_key(generator.fingerprint, prompt, self.sampling, i)
+                    if int(key[:12], 16) % count == index:
+                        out.append(Sample(item, i, prompt, key, sample_seed(self.sampling.seed, key)))
+        return out
+
+
+def sample_key(fingerprint: str, prompt: str, sampling: Sampling, index: int) -> str:
+    return hashlib.sha256(dumps([fingerprint, prompt, sampling.to_dict(), index]).encode()).hexdigest()
+
+
+class GenerationCache:
+    """Append-only JSONL store of completions by sample key; safe against a kill mid-write."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.entries: dict[str, dict] = {}
+        if self.path.exists():
+            with open(self.path, "rb") as f:
+                for line in f:
+                    try:
+                        row = json.loads(line)
+                    except (json.JSONDecodeError, UnicodeDecodeError):
+                        continue  # a line torn by a kill
+                    self.entries.setdefault(row["key"], row)
+
+    def add(self, rows: list[dict]) -> None:
+        if not rows:
+            return
+        with open(self.path, "ab") as f:
+            if f.tell() and not self._ends_with_newline():
+                f.write(b"\n")
+            f.write("".join(dumps(r) + "\n" for r in rows).encode())
+            f.flush()
+            os.fsync(f.fileno())
+        for row in rows:
+            self.entries.setdefault(row["key"], row)
+
+    def _ends_with_newline(self) -> bool:
+        with open(self.path, "rb") as f:
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) == b"\n"
+
+
+def cache_path(cache_dir: str | Path, fingerprint: str) -> Path:
+    name = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+    return Path(cache_dir) / "generations" / f"{name}.jsonl"
+
+
+def generate_missing(generator: Generator, samples: list[Sample], cache: GenerationCache,
+                     sampling: Sampling, chunk: int = 64) -> int:
+    """Generate every sample not yet in ``cache``, storing each chunk as soon as it is done.
+    Returns how many samples were generated."""
+    todo = [s for s in samples if s.key not in cache.entries]
+    progress = tqdm(total=len(todo), desc=f"generate {Path(generator.model).name}", disable=not todo)
+    for start in range(0, len(todo), chunk):
+        part = todo[start:start + chunk]
+        completions: list[Completion] = generator.generate([s.prompt for s in part], sampling, [s.seed for s in part])
+        cache.add([{"key": s.key, "text": c.text, "tokens": c.tokens, "finish_reason": c.finish_reason}
+                   for s, c in zip(part, completions)])
+        progress.update(len(part))
+    progress.close()
+    return len(todo)
+
+
+def grade(samples: list[Sample], cache: GenerationCache, model: str, workers: int = 8) -> pd.DataFrame:
+    """Verify every sample's stored completion; one record per sample."""
+    triples = [(s.item.kind, cache.entries[s.key]["text"], s.item.reference) for s in samples]
+    verdicts = verify_many(tqdm(triples, desc="verify", disable=not triples, leave=False), workers=workers)
+    rows = []
+    for s, v in zip(samples, verdicts):
+        gen = cache.entries[s.key]
+        rows.append({
+            "model": model, "benchmark": s.item.benchmark, "domain": s.item.domain, "item_id": s.item.id,
+            "sample_index": s.index, "key": s.key, "completion": gen["text"],
+            "finish_reason": gen["finish_reason"], "tokens": gen["tokens"],
+            "extracted": None if v.extracted is None else str(v.extracted), "correct": v.correct,
+            "reason": v.reason, "verifier": v.verifier, "detail": v.detail,
+        })
+    return _typed(pd.DataFrame(rows, columns=RECORD_COLUMNS))
+
+
+_DTYPES = {"model": "str", "benchmark": "str", "domain": "str", "item_id": "str", "sample_index": "int64",
+           "key": "str", "completion": "str", "finish_reason": "str", "tokens": "int64", "extracted": "str",
+           "correct": "bool", "reason": "str", "verifier": "str", "detail": "str"}
+
+
+def _typed(records: pd.DataFrame) -> pd.DataFrame:
+    """Fixed column dtypes, so records from any run, shard or regrade compare equal."""
+    return records.astype({c: t for c, t in _DTYPES.items() if c in records.columns})
+
+
+def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name: str | None = None,
+             workers: int = 8) -> pd.DataFrame:
+    """Run ``plan`` with ``generator``: generate what is missing, then verify everything."""
+    samples = plan.samples(generator)
+    cache = GenerationCache(cache_path(cache_dir, generator.fingerprint))
+    generate_missing(generator, samples, cache, plan.sampling)
+    return grade(samples, cache, model_name or generator.model, workers)
+
+
+def write_records(records: pd.DataFrame, path: str | Path) -> Path:
+    """Write parquet atomically (temp file + rename): a kill never leaves a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    records.to_parquet(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def regrade(records: pd.DataFrame, items: dict[str, Item] | Callable[[str, str], Item],
+            workers: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Re-verify stored completions (no generation). ``items`` maps ``"benchmark/item_id"`` to
+    its Item (or is a function of benchmark, item_id). Returns (new records, changed verdicts)."""
+    lookup = items if callable(items) else (lambda b, i: items[f"{b}/{i}"])
+    triples = []
+    for row in records.itertuples():
+        item = lookup(row.benchmark, row.item_id)
+        triples.append((item.kind, row.completion, item.reference))
+    verdicts = verify_many(triples, workers=workers)
+    new = records.copy()
+    new["extracted"] = [None if v.extracted is None else str(v.extracted) for v in verdicts]
+    new["correct"] = [v.correct for v in verdicts]
+    new["reason"] = [v.reason for v in verdicts]
+    new["verifier"] = [v.verifier for v in verdicts]
+    new["detail"] = [v.detail for v in verdicts]
+    new = _typed(new)
+    changed = new[(new["correct"] != records["correct"]) | (new["reason"] != records["reason"])]
+    changed = changed.assign(old_correct=records.loc[changed.index, "correct"],
+                             old_reason=records.loc[changed.index, "reason"])
+    return new, changed[["model", "benchmark", "item_id", "sample_index", "old_correct", "correct", "old_reason", "reason"]]
+
+
+def merge_shards(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate shard records; one row per (model, key), in a canonical order."""
+    merged = pd.concat(parts, ignore_index=True).drop_duplicates(subset=["model", "key"])
+    return _typed(merged.sort_values(["model", "benchmark", "item_id", "sample_index"]).reset_index(drop=True))
+
+
+def pass_at_k(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k estimator (Chen et al. 2021): 1 - C(n-c, k) / C(n, k); needs n >= k."""
+    if n - c < k:
+        return 1.0
+    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16)) -> pd.DataFrame:
+    """Per model x benchmark: pass@1 (mean over repeats, in [0, 1]), item and sample counts,
+    truncation and no-answer rates, mean generated tokens, and pass@k for each k <= repeats."""
+    rows = []
+    for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):
+        per_item = group.groupby("item_id")["correct"].agg(["size", "sum"])
+        row = {
+            "model": model, "benchmark": benchmark, "domain": group["domain"].iloc[0],
+            "pass@1": float(group.groupby("item_id")["correct"].mean().mean()),
+            "n_items": int(len(per_item)), "n_samples": int(len(group)),
+            "truncation_rate": float((group["finish_reason"] == "length").mean()),
+            "no_answer_rate": float((group["reason"] == "no_answer").mean()),
+            "mean_tokens": float(group["tokens"].mean()),
+        }
+        for k in ks:
+            if k > 1 and per_item["size"].min() >= k:
+                row[f"pass@{k}"] = float(sum(pass_at_k(n, c, k) for n, c in zip(per_item["size"], per_item["sum"])) / len(per_item))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+__all__ = ["Plan", "Sample", "GenerationCache", "evaluate", "grade", "regrade", "merge_shards",
+           "summarize", "pass_at_k", "write_records", "RECORD_COLUMNS", "VERIFIER_VERSION"]

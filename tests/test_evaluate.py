@@ -1,0 +1,145 @@
+import os
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from conftest import make_items
+from rpt_core import rewards
+from rpt_core.evaluate import GenerationCache, Plan, cache_path, evaluate, merge_shards, pass_at_k, regrade, summarize
+from rpt_core.generate import HFGenerator, Sampling, load_generator
+
+SAMPLING = Sampling(temperature=0.7, top_p=1.0, max_new_tokens=8, seed=3)
+REPEATS = {"toy_math": 2, "toy_code": 1, "toy_qa": 3}
+
+
+class Counting:
+    """Wraps a generator and counts the samples it is asked for."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, 0
+        self.model, self.fingerprint = inner.model, inner.fingerprint
+
+    def render(self, messages):
+        return self.inner.render(messages)
+
+    def generate(self, prompts, sampling, seeds):
+        self.calls += len(prompts)
+        return self.inner.generate(prompts, sampling, seeds)
+
+
+@pytest.fixture(scope="module")
+def hf(tiny_model):
+    return HFGenerator(tiny_model, batch_size=4)
+
+
+def test_end_to_end_records_summary_and_cache(hf, tmp_path):
+    gen = Counting(hf)
+    plan = Plan(make_items(), REPEATS, SAMPLING)
+    records = evaluate(gen, plan, tmp_path)
+    assert gen.calls == 3 * 2 + 1 + 2 * 3
+    assert set(records.columns) >= {"benchmark", "item_id", "sample_index", "completion", "finish_reason", "tokens", "extracted", "correct", "reason", "verifier"}
+    assert records["key"].is_unique and set(records["finish_reason"]) <= {"stop", "length"}
+    assert (records["tokens"] <= SAMPLING.max_new_tokens).all()
+    summary = summarize(records).set_index("benchmark")
+    assert summary.loc["toy_qa", "n_items"] == 2 and summary.loc["toy_qa", "n_samples"] == 6
+    assert 0 <= summary.loc["toy_math", "pass@1"] <= 1
+    again = evaluate(gen, plan, tmp_path)
+    assert gen.calls == 13  # a rerun generates nothing
+    pd.testing.assert_frame_equal(records, again)
+
+
+def test_sharding_then_merge_equals_unsharded(hf, tmp_path):
+    full = evaluate(hf, Plan(make_items(), REPEATS, SAMPLING), tmp_path)
+    parts = [evaluate(hf, Plan(make_items(), REPEATS, SAMPLING, shard=(i, 3)), tmp_path) for i in range(3)]
+    assert sum(len(p) for p in parts) == len(full)
+    pd.testing.assert_frame_equal(merge_shards(parts), merge_shards([full]))
+    with pytest.raises(ValueError, match="shard 3/3"):
+        Plan(make_items(), REPEATS, SAMPLING, shard=(3, 3)).samples(hf)
+
+
+def test_regrade_reports_changed_verdicts_without_generating(hf, tmp_path, monkeypatch):
+    records = evaluate(hf, Plan(make_items(), REPEATS, SAMPLING), tmp_path)
+    lookup = {f"{i.benchmark}/{i.id}": i for items in make_items().values() for i in items}
+    same, changed = regrade(records, lookup)
+    assert changed.empty
+    lenient = rewards.Verdict(True, "x", "ok", "label@lenient")
+    monkeypatch.setitem(rewards.VERIFIERS, "label", lambda completion, reference: lenient)
+    new, changed = regrade(records, lookup)
+    qa = records["benchmark"] == "toy_qa"
+    assert new.loc[qa, "correct"].all() and (new.loc[qa, "verifier"] == "label@lenient").all()
+    assert len(changed) == int((~records.loc[qa, "correct"]).sum())
+    assert new.loc[~qa, "correct"].tolist() == records.loc[~qa, "correct"].tolist()
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import os, signal, sys
+    sys.path.insert(0, {tests!r})
+    from conftest import make_items
+    from rpt_core.evaluate import Plan, evaluate
+    from rpt_core.generate import HFGenerator, Sampling
+    gen = HFGenerator({model!r}, batch_size=2)
+    inner, calls = gen.generate, []
+    def dying(prompts, sampling, seeds):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return inner(prompts, sampling, seeds)
+    gen.generate = dying
+    import rpt_core.evaluate as ev
+    ev_generate = ev.generate_missing
+    ev.generate_missing = lambda g, s, c, sp, chunk=64: ev_generate(g, s, c, sp, chunk=2)
+    evaluate(gen, Plan(make_items(), {repeats!r}, Sampling(**{sampling!r})), {cache!r})
+""")
+
+
+def test_sigkill_mid_run_then_resume_generates_only_the_missing(hf, tiny_model, tmp_path):
+    script = KILL_SCRIPT.format(tests=os.path.dirname(__file__), model=tiny_model, repeats=REPEATS,
+                                sampling=SAMPLING.to_dict(), cache=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -9, proc.stderr.decode()[-2000:]
+    stored = GenerationCache(cache_path(tmp_path, hf.fingerprint)).entries
+    assert len(stored) == 4  # two chunks of two survived the kill
+    gen = Counting(hf)
+    records = evaluate(gen, Plan(make_items(), REPEATS, SAMPLING), tmp_path)
+    assert gen.calls == 13 - 4
+    assert len(records) == 13 and records["key"].is_unique
+    for key, row in stored.items():
+        assert records.set_index("key").loc[key, "completion"] == row["text"]
+
+
+def test_pass_at_k_estimator():
+    assert pass_at_k(16, 0, 4) == 0.0 and pass_at_k(16, 16, 4) == 1.0
+    assert pass_at_k(4, 1, 1) == pytest.approx(0.25)
+    assert pass_at_k(16, 2, 4) == pytest.approx(1 - (14 * 13 * 12 * 11) / (16 * 15 * 14 * 13))
+
+
+def test_unknown_backend_names_allowed():
+    with pytest.raises(ValueError, match="allowed: hf, vllm"):
+        load_generator("tgi", "x")
+
+
+def test_vllm_backend_matches_hf_record_schema(tiny_model, tmp_path):
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {os.path.dirname(__file__)!r})
+        from conftest import make_items
+        from rpt_core.evaluate import Plan, evaluate, write_records
+        from rpt_core.generate import Sampling, load_generator
+        if __name__ == "__main__":
+            gen = load_generator("vllm", {tiny_model!r}, dtype="float32", max_model_len=512, enforce_eager=True)
+            plan = Plan(make_items(), {REPEATS!r}, Sampling(**{SAMPLING.to_dict()!r}))
+            write_records(evaluate(gen, plan, {str(tmp_path)!r}), {str(tmp_path / 'vllm.parquet')!r})
+    """)
+    path = tmp_path / "run_vllm.py"
+    path.write_text(script)
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1"})
+    assert proc.returncode == 0, proc.stderr.decode()[-3000:]
+    vllm_records = pd.read_parquet(tmp_path / "vllm.parquet")
+    hf_records = evaluate(HFGenerator(tiny_model), Plan(make_items(), REPEATS, SAMPLING), tmp_path)
+    assert list(vllm_records.columns) == list(hf_records.columns)
+    assert sorted(vllm_records["key"]) == sorted(hf_records["key"])  # same plan, same content keys
+    assert (vllm_records["tokens"] <= SAMPLING.max_new_tokens).all()
+    assert set(vllm_records["finish_reason"]) <= {"stop", "length"}
