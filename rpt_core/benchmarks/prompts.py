@@ -1,0 +1,52 @@
+"""Prompt templates in the paper's answer formats.
+
+Math ends with a final ``ANSWER: <answer>`` line; code asks for one fenced ```` ```python ````
+block; knowledge asks for the option letter or label on a final ``ANSWER:`` line. Templates are
+``str.format`` strings; :func:`render` fills them and strips surrounding whitespace.
+"""
+
+from __future__ import annotations
+
+_CODE_BLOCK = "Reply with the complete code in a single ```python code block."
+_FINAL = "Think it through, then give your final answer on its own last line in the form `ANSWER: {form}`."
+
+TEMPLATES: dict[str, str] = {
+    "math": ("Solve the following math problem. Reason step by step, then give the final answer on its own "
+             "last line in the form `ANSWER: <answer>`.\n\n{problem}"),
+    "math_amc": ("Solve the following math problem. Reason step by step, then give the final answer on its own "
+                 "last line in the form `ANSWER: <answer>`. Do not include units in the answer.\n\n{problem}"),
+    "code_mbpp": ("{text}\n\nWrite a Python function for this task. Your code should pass these tests:\n\n"
+                  "{tests}\n\n" + _CODE_BLOCK),
+    "code_humaneval": ("Complete the following Python function. Reply with the complete function (signature, "
+                       "docstring and body, plus any imports or helpers it needs) in a single ```python code "
+                       "block.\n\n```python\n{prompt}\n```"),
+    "code_bigcodebench": "{instruct_prompt}\n\n" + _CODE_BLOCK,
+    "code_stdio": ("{statement}\n\nWrite a Python 3 program that solves this problem. It must read the input "
+                   "from standard input and write the answer to standard output. " + _CODE_BLOCK),
+    "code_starter": ("{statement}\n\nSolve the problem by completing the following starter code (keep the class "
+                     "and method signature):\n\n```python\n{starter_code}\n```\n\n" + _CODE_BLOCK),
+    "code_exercise": ("{instructions}\n\nImplement the solution in the file `{filename}`, which currently "
+                      "contains:\n\n```python\n{stub}\n```\n\nDon't change the names of existing functions or "
+                      "classes, as the unit tests import them. Use only the Python standard library. Reply with "
+                      "the complete contents of `{filename}` in a single ```python code block."),
+    "knowledge_pubmedqa": ("Context:\n{context}\n\nQuestion: {question}\n\nAnswer with yes, no or maybe. "
+                           + _FINAL.format(form="<yes|no|maybe>")),
+    "knowledge_choice": ("{question}\n\n{options}\n\nAnswer with the letter of the correct option. "
+                         + _FINAL.format(form="<letter>")),
+    "knowledge_tabfact": ("Table{caption}:\n\n{table}\n\nStatement: {statement}\n\nIs the statement entailed or "
+                          "refuted by the table? Answer with entailed or refuted. "
+                          + _FINAL.format(form="<entailed|refuted>")),
+    "knowledge_label": "{text}\n\nAnswer with one of: {labels}. " + _FINAL.format(form="<label>"),
+    "knowledge_numeric": ("{text}\n\nGive the final answer as a number only (no units, no % sign). "
+                          + _FINAL.format(form="<number>")),
+}
+
+
+def render(template: str, **fields) -> str:
+    """Fill ``TEMPLATES[template]``; raises ``KeyError`` for an unknown template or missing field."""
+    return TEMPLATES[template].format(**fields).strip()
+
+
+def user_messages(text: str) -> list[dict]:
+    """The chat messages an :class:`~rpt_core.items.Item` carries: one user turn."""
+    return [{"role": "user", "content": text}]

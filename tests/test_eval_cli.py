@@ -1,0 +1,53 @@
+"""`rpt eval` on fixture items of one benchmark per domain, and params validation."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from rpt_core.cli import main
+from rpt_core.config import ConfigError, load_eval_config
+
+FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
+
+
+def _params(tmp_path, tiny_model, **extra):
+    params = {
+        "model": {"path": tiny_model, "backend": "hf", "batch_size": 8, "name": "tiny"},
+        "benchmarks": [{"name": "gsm8k", "limit": 2}, {"name": "mbpp", "limit": 2}, {"name": "pubmedqa", "repeats": 2}],
+        "sampling": {"temperature": 0.7, "top_p": 1.0, "max_new_tokens": 8, "seed": 1},
+        "data_dir": str(FIXTURES), "cache_dir": str(tmp_path / "cache"), "out_dir": str(tmp_path / "out"),
+        **extra,
+    }
+    path = tmp_path / "eval.yaml"
+    path.write_text(yaml.safe_dump(params))
+    return path
+
+
+def test_rpt_eval_writes_records_and_summary_per_domain(tmp_path, tiny_model, capsys):
+    assert main(["eval", str(_params(tmp_path, tiny_model))]) == 0
+    records = pd.read_parquet(tmp_path / "out" / "records.parquet")
+    assert set(records["domain"]) == {"math", "code", "knowledge"}
+    assert set(records["model"]) == {"tiny"}
+    summary = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("benchmark")
+    assert summary.loc["gsm8k", "n_items"] == 2
+    assert summary.loc["pubmedqa", "n_samples"] == 2 * summary.loc["pubmedqa", "n_items"]
+    assert main(["eval", str(_params(tmp_path, tiny_model)), "--shard", "1/2"]) == 0
+    shard = pd.read_parquet(tmp_path / "out" / "records.shard-1-of-2.parquet")
+    assert set(shard["key"]) < set(records["key"])
+
+
+@pytest.mark.parametrize("change,message", [
+    ({"model": {"path": "x", "backend": "tgi"}}, "model.backend: 'tgi' is not allowed; allowed: hf, vllm"),
+    ({"benchmarks": ["gsm9k"]}, "benchmarks[0].name: unknown benchmark 'gsm9k'; allowed: gsm8k"),
+    ({"sampling": {"temprature": 0.5}}, "unknown field(s) sampling.temprature; allowed: temperature"),
+    ({"shard": "2/2"}, "shard: '2/2': need 0 <= i < n"),
+    ({"benchmarks": [{"name": "gsm8k", "repeats": 0}]}, "benchmarks[0].repeats: must be a positive integer"),
+])
+def test_bad_params_name_file_field_and_allowed_values(tmp_path, change, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"model": {"path": "m"}, "benchmarks": ["gsm8k"], **change}))
+    with pytest.raises(ConfigError) as error:
+        load_eval_config(path)
+    assert str(path) in str(error.value) and message in str(error.value)
