@@ -26,3 +26,13 @@ def tiny_model(tmp_path_factory):
     texts = [t.prompt for items in make_items().values() for t in items] + ["ANSWER: 0 1 2 3 4 yes no def f(x): return x + 1"]
     tokenizer = build_tokenizer(texts * 20, vocab_size=320)
     return str(build_model(tmp_path_factory.mktemp("tiny") / "model", tokenizer))
+
+
+def fixture_items() -> dict[str, list[Item]]:
+    """Real-schema fixture items of one benchmark per domain, through the real loaders."""
+    from pathlib import Path
+
+    from rpt_core.benchmarks import load
+
+    data = Path(__file__).parent / "fixtures" / "benchmarks"
+    return {name: load(name, data_dir=data, limit=2) for name in ("gsm8k", "mbpp", "pubmedqa")}

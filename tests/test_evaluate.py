@@ -6,7 +6,7 @@ import textwrap
 import pandas as pd
 import pytest
 
-from conftest import make_items
+from conftest import fixture_items, make_items
 from rpt_core import rewards
 from rpt_core.evaluate import GenerationCache, Plan, cache_path, evaluate, merge_shards, pass_at_k, regrade, summarize
 from rpt_core.generate import HFGenerator, Sampling, load_generator
@@ -121,16 +121,19 @@ def test_unknown_backend_names_allowed():
         load_generator("tgi", "x")
 
 
-def test_vllm_backend_matches_hf_record_schema(tiny_model, tmp_path):
+FIXTURE_REPEATS = {"gsm8k": 1, "mbpp": 1, "pubmedqa": 2}
+
+
+def test_vllm_and_hf_backends_on_fixture_items_of_every_domain(tiny_model, tmp_path):
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {os.path.dirname(__file__)!r})
-        from conftest import make_items
+        from conftest import fixture_items
         from rpt_core.evaluate import Plan, evaluate, write_records
         from rpt_core.generate import Sampling, load_generator
         if __name__ == "__main__":
             gen = load_generator("vllm", {tiny_model!r}, dtype="float32", max_model_len=512, enforce_eager=True)
-            plan = Plan(make_items(), {REPEATS!r}, Sampling(**{SAMPLING.to_dict()!r}))
+            plan = Plan(fixture_items(), {FIXTURE_REPEATS!r}, Sampling(**{SAMPLING.to_dict()!r}))
             write_records(evaluate(gen, plan, {str(tmp_path)!r}), {str(tmp_path / 'vllm.parquet')!r})
     """)
     path = tmp_path / "run_vllm.py"
@@ -138,7 +141,8 @@ def test_vllm_backend_matches_hf_record_schema(tiny_model, tmp_path):
     proc = subprocess.run([sys.executable, str(path)], capture_output=True, env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "1"})
     assert proc.returncode == 0, proc.stderr.decode()[-3000:]
     vllm_records = pd.read_parquet(tmp_path / "vllm.parquet")
-    hf_records = evaluate(HFGenerator(tiny_model), Plan(make_items(), REPEATS, SAMPLING), tmp_path)
+    hf_records = evaluate(HFGenerator(tiny_model), Plan(fixture_items(), FIXTURE_REPEATS, SAMPLING), tmp_path)
+    assert set(hf_records["domain"]) == {"math", "code", "knowledge"}
     assert list(vllm_records.columns) == list(hf_records.columns)
     assert sorted(vllm_records["key"]) == sorted(hf_records["key"])  # same plan, same content keys
     assert (vllm_records["tokens"] <= SAMPLING.max_new_tokens).all()
