@@ -49,7 +49,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
 
 _ZYGOTE = Path(__file__).with_name("_zygote.py").read_text()
 _SLOT_UIDS = range(61000, 61256)  # one unprivileged uid per sandbox worker (used when root)
