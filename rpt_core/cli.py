@@ -1,9 +1,10 @@
 """The ``rpt`` command line.
 
     rpt verify [FILE]              verify JSON lines {kind, completion, reference[, id]}
-    rpt list benchmarks            the benchmark registry
+    rpt list benchmarks|training   the benchmark and training-set registries
     rpt eval PARAMS [--shard i/n]  evaluate a model on benchmarks (cached, resumable)
     rpt regrade RECORDS            re-verify stored generations, report changed verdicts
+    rpt train PARAMS               RLVR training (GRPO, DAPO, Dr. GRPO); resumes from its last checkpoint
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
 from typing import IO, Iterator
 
 from .rewards import VERSION, VerifierInputError, verify
@@ -52,8 +55,13 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from .benchmarks import list_benchmarks
+    from .benchmarks.training import TRAINING_SETS
 
-    rows = list_benchmarks()
+    if args.what == "benchmarks":
+        rows = list_benchmarks()
+    else:
+        rows = [{"name": s.name, "domain": s.domain, "hub_id": s.hub_id, "split": s.split, "size": s.size,
+                 "verifiers": ",".join(s.verifier_kinds)} for s in TRAINING_SETS.values()]
     headers = list(rows[0])
     widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
@@ -75,7 +83,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .config import load_eval_config
     from .evaluate import Plan, evaluate, summarize, write_records
     from .generate import load_generator
+    from .manifest import write_manifest
 
+    started = time.time()
     overrides = {"shard": args.shard} if args.shard else {}
     config = load_eval_config(args.params, overrides)
     items = _load_items([b.name for b in config.benchmarks], config.data_dir, {b.name: b.limit for b in config.benchmarks})
@@ -89,7 +99,22 @@ def cmd_eval(args: argparse.Namespace) -> int:
     write_records(records, out / f"records{suffix}.parquet")
     summary = summarize(records)
     summary.to_csv(out / f"summary{suffix}.csv", index=False)
+    write_manifest(out, kind="eval", params=str(args.params), config=asdict(config), generator=generator.fingerprint,
+                   records=len(records), seconds=round(time.time() - started, 1))
     print(summary.to_string(index=False))
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .config import load_train_config
+    from .train import train
+
+    overrides = {"rl": {"max_steps": args.max_steps}} if args.max_steps else {}
+    if args.out_dir:
+        overrides["out_dir"] = args.out_dir
+    result = train(load_train_config(args.params, overrides))
+    print(f"trained {result.manifest['steps']} steps; final model: {result.final_model}; "
+          f"log: {result.out_dir / 'train_log.csv'}")
     return 0
 
 
@@ -117,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=8, help="parallel verifications (default 8)")
     p.set_defaults(func=cmd_verify)
     p = sub.add_parser("list", help="list registries")
-    p.add_argument("what", choices=["benchmarks"])
+    p.add_argument("what", choices=["benchmarks", "training"])
     p.set_defaults(func=cmd_list)
     p = sub.add_parser("eval", help="evaluate a model on benchmarks from a params file")
     p.add_argument("params")
@@ -129,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the regraded records here (default: in place)")
     p.add_argument("--workers", type=int, default=8)
     p.set_defaults(func=cmd_regrade)
+    p = sub.add_parser("train", help="RLVR training from a params file (resumes an interrupted run)")
+    p.add_argument("params")
+    p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
+    p.add_argument("--out-dir", help="override out_dir of the params file")
+    p.set_defaults(func=cmd_train)
     return parser
 
 

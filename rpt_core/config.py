@@ -90,6 +90,17 @@ def _build(cls, raw: Any, where: str, source: str):
         raise ConfigError(f"{source}: {where}: {exc}") from None
 
 
+def _read_yaml(path: str | Path) -> dict:
+    """The mapping in a YAML params file; a ConfigError names the file when it is unreadable."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read params: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: params must be a mapping of fields, got {type(raw).__name__}")
+    return raw
+
+
 def _check(condition: bool, source: str, field_name: str, message: str) -> None:
     if not condition:
         raise ConfigError(f"{source}: {field_name}: {message}")
@@ -100,11 +111,7 @@ def load_eval_config(path: str | Path, overrides: dict | None = None) -> EvalCon
     from .benchmarks import BENCHMARKS
 
     source = str(path)
-    try:
-        raw = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{source}: cannot read params: {exc}") from None
-    raw = {**raw, **(overrides or {})}
+    raw = {**_read_yaml(path), **(overrides or {})}
     for required in ("model", "benchmarks"):
         _check(required in raw, source, required, "is required")
     top = {f.name for f in fields(EvalConfig)}
@@ -140,3 +147,133 @@ def load_eval_config(path: str | Path, overrides: dict | None = None) -> EvalCon
     _check(0 <= index < count, source, "shard", f"{shard_text!r}: need 0 <= i < n")
     return EvalConfig(model, choices, sampling, raw.get("data_dir"), str(raw.get("cache_dir", "cache")),
                       str(raw.get("out_dir", "runs/eval")), (index, count))
+
+
+# --------------------------------------------------------------------------------------------------
+# Training params (rpt train). Defaults are the paper's (see ../shared/paper.md); fields left null in
+# `rl` are filled by the algorithm preset of rpt_core.train.ALGORITHMS and recorded resolved.
+# --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TrainModel:
+    path: str                   # hub id or local directory of the base model
+    revision: str | None = None
+    dtype: str = "auto"         # auto | float32 | bfloat16 (auto: bfloat16 on GPU, float32 on CPU)
+    chat: bool = True           # prompts as chat messages (template applied) or raw text
+    name: str | None = None     # name of the trained model in records and reports
+
+
+@dataclass(frozen=True)
+class TrainData:
+    sets: list[str]             # training-set names (`rpt list training`) or items .jsonl files
+    size: int | None = None     # items per set; null: 40,000 for one set, 13,333 per set for a mix
+    data_dir: str | None = None
+    seed: int = 0               # shuffle seed of the data
+
+
+@dataclass(frozen=True)
+class RLConfig:
+    learning_rate: float = 1e-6
+    prompts_per_step: int = 64          # unique prompts per optimizer step
+    num_generations: int = 8            # rollouts per prompt (the group)
+    per_device_batch_size: int = 8      # completions per forward/backward pass on one device
+    max_completion_length: int = 8192   # tokens
+    temperature: float = 0.6
+    top_p: float = 1.0
+    beta: float | None = None           # KL coefficient; preset: 0.001 (dapo: 0.0)
+    epochs: float = 1.0
+    max_steps: int | None = None        # overrides epochs when set
+    epsilon: float = 0.2                # lower clip
+    epsilon_high: float | None = None   # upper clip; preset: epsilon (dapo: 0.28)
+    loss_type: str | None = None        # grpo | dapo | dr_grpo | bnpo; preset: the algorithm's
+    scale_rewards: str | None = None    # group | batch | none; preset: group (dr_grpo: none)
+    mask_truncated_completions: bool | None = None  # preset: false (dapo: true, overlong filtering)
+    dynamic_sampling: bool | None = None            # preset: false (dapo: true)
+    num_iterations: int = 1             # policy updates per generation batch (mu)
+    lr_scheduler: str = "constant"
+    warmup_ratio: float = 0.0           # share of steps for linear warm-up, in [0, 1)
+    weight_decay: float = 0.0
+    max_grad_norm: float = 1.0
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class TrainRuntime:
+    device: str = "auto"                # auto | cpu | cuda
+    generation: str = "transformers"    # transformers | vllm_colocate | vllm_server
+    vllm_gpu_memory_utilization: float = 0.3   # vllm_colocate: share of GPU memory for vLLM
+    vllm_server_base_url: str | None = None    # vllm_server: e.g. http://node0:8000
+    gradient_checkpointing: bool = False
+    num_processes: int | None = None    # devices in the job; null: WORLD_SIZE from the launcher, else 1
+    reward_workers: int = 8             # threads verifying completions
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    model: TrainModel
+    data: TrainData
+    algorithm: str = "grpo"
+    rl: RLConfig = field(default_factory=RLConfig)
+    runtime: TrainRuntime = field(default_factory=TrainRuntime)
+    save_steps: int = 50                # checkpoint every N optimizer steps
+    save_total_limit: int | None = None # keep only the newest N checkpoints (null: all, for dynamics)
+    out_dir: str = "runs/train"
+
+
+TRAIN_CHOICES = {
+    "model.dtype": ("auto", "float32", "bfloat16"),
+    "runtime.device": ("auto", "cpu", "cuda"),
+    "runtime.generation": ("transformers", "vllm_colocate", "vllm_server"),
+    "rl.loss_type": (None, "grpo", "dapo", "dr_grpo", "bnpo"),
+    "rl.scale_rewards": (None, "group", "batch", "none"),
+    "rl.lr_scheduler": ("constant", "linear", "cosine", "constant_with_warmup"),
+}
+
+
+def load_train_config(path: str | Path, overrides: dict | None = None) -> TrainConfig:
+    """Read and validate a training params file (fields and defaults: the dataclasses above)."""
+    from .train import ALGORITHMS
+
+    source = str(path)
+    raw = _read_yaml(path)
+    for section, values in (overrides or {}).items():
+        raw[section] = {**raw.get(section, {}), **values} if isinstance(values, dict) else values
+    for required in ("model", "data"):
+        _check(required in raw, source, required, "is required")
+    top = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(raw) - top)
+    _check(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(sorted(top))}")
+
+    sections = {"model": TrainModel, "data": TrainData, "rl": RLConfig, "runtime": TrainRuntime}
+    built = {name: _build(cls, raw.get(name) or {}, name, source) for name, cls in sections.items()}
+    config = TrainConfig(**built, **{k: raw[k] for k in ("algorithm", "save_steps", "save_total_limit", "out_dir") if k in raw})
+
+    _check(config.algorithm in ALGORITHMS, source, "algorithm",
+           f"{config.algorithm!r} is not allowed; allowed: {', '.join(ALGORITHMS)}")
+    for dotted, allowed in TRAIN_CHOICES.items():
+        section, name = dotted.split(".")
+        value = getattr(getattr(config, section), name)
+        _check(value in allowed, source, dotted, f"{value!r} is not allowed; allowed: {', '.join(map(str, allowed))}")
+    data = config.data
+    _check(isinstance(data.sets, list) and data.sets and all(isinstance(s, str) for s in data.sets),
+           source, "data.sets", "must be a non-empty list of training-set names or .jsonl paths")
+    rl = config.rl
+    for name in ("prompts_per_step", "num_generations", "per_device_batch_size", "max_completion_length",
+                 "num_iterations", "save_steps"):
+        value = getattr(config, name) if name == "save_steps" else getattr(rl, name)
+        _check(isinstance(value, int) and value >= 1, source, name if name == "save_steps" else f"rl.{name}",
+               f"must be a positive integer, got {value!r}")
+    _check(rl.num_generations >= 2, source, "rl.num_generations", "must be >= 2 (group-relative advantages)")
+    _check(rl.learning_rate > 0, source, "rl.learning_rate", "must be > 0")
+    _check(rl.temperature > 0, source, "rl.temperature", "must be > 0 (RL samples rollouts)")
+    _check(0 < rl.top_p <= 1, source, "rl.top_p", "must be in (0, 1]")
+    _check(rl.beta is None or rl.beta >= 0, source, "rl.beta", "must be >= 0")
+    _check(rl.epsilon_high is None or rl.epsilon_high >= rl.epsilon, source, "rl.epsilon_high", "must be >= rl.epsilon")
+    _check(config.runtime.generation != "vllm_server" or config.runtime.vllm_server_base_url, source,
+           "runtime.vllm_server_base_url", "is required when runtime.generation is vllm_server")
+    processes = config.runtime.num_processes or 1
+    rollouts = rl.prompts_per_step * rl.num_generations
+    _check(rollouts % (rl.per_device_batch_size * processes) == 0, source, "rl.per_device_batch_size",
+           f"prompts_per_step x num_generations = {rollouts} must be divisible by per_device_batch_size x "
+           f"num_processes = {rl.per_device_batch_size * processes}")
+    return config

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -38,3 +42,28 @@ class Item:
     def from_dict(cls, row: dict) -> "Item":
         return cls(**{k: row[k] for k in ("benchmark", "id", "messages", "kind", "reference", "domain")},
                    metadata=row.get("metadata") or {})
+
+
+def write_items(path, items) -> Path:
+    """Write items as JSON lines (one ``Item.to_dict()`` per line), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
+        for item in items:
+            tmp.write(json.dumps(item.to_dict(), sort_keys=True) + "\n")
+    os.replace(tmp.name, path)
+    return path
+
+
+def read_items(path) -> list[Item]:
+    """Items from a JSON-lines file written by :func:`write_items`; errors name the file and line."""
+    items = []
+    for number, line in enumerate(Path(path).read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            items.append(Item.from_dict(json.loads(line)))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path}:{number}: not an item ({exc}); fields: benchmark, id, messages, "
+                             "kind, reference, domain[, metadata]") from None
+    return items

@@ -88,9 +88,29 @@ def test_concurrent_use_from_8_threads_matches_serial():
         ("choice", "B", {"answer": "B", "options": list("ABCD")}),
         ("label", "maybe", {"answer": "yes", "labels": ["yes", "no", "maybe"]}),
         ("numeric", "42", {"answer": 42}),
+        ("text", "\\boxed{Coulomb}", {"answer": "coulomb"}),
     ] * 3
     serial = [(v.correct, v.reason) for v in (verify(*item) for item in items)]
     parallel = [(v.correct, v.reason) for v in verify_many(items, workers=8)]
     assert parallel == serial
     assert serial[:4] == [(True, "ok"), (False, "wrong"), (True, "ok"), (False, "timeout")]
     assert set(KINDS) == {kind for kind, _, _ in items}
+
+
+@pytest.mark.parametrize("completion, correct, reason", [
+    ("The method is \\boxed{Market Approach}.", True, "ok"),
+    ("\\boxed{the market approach method}", True, "ok"),          # contains the reference as words
+    ("\\boxed{\\text{market  approach}}", True, "ok"),
+    ("\\boxed{approach market}", False, "wrong"),                 # word order matters (unlike Math-Verify)
+    ("\\boxed{supermarket approaches}", False, "wrong"),          # whole words only
+    ("Market Approach", False, "no_answer"),                      # must be boxed or ANSWER:
+])
+def test_text_verifier_for_free_form_knowledge_answers(completion, correct, reason):
+    verdict = verify("text", completion, {"answer": "Market Approach"})
+    assert (verdict.correct, verdict.reason, verdict.verifier) == (correct, reason, "text@1.0.0")
+
+
+def test_text_verifier_compares_numbers_numerically():
+    assert verify("text", "ANSWER: 0.050", {"answer": "0.05"}).correct
+    assert not verify("text", "ANSWER: 0.06", {"answer": "0.05"}).correct
+    assert verify("text", "\\boxed{x}", {"answer": "  "}).reason == "invalid_reference"

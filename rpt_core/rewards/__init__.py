@@ -15,6 +15,7 @@ code_stdio  {"cases": [{"input": str, "output": str}, ...], "time_limit_s": floa
 choice      {"answer": "C", "options": ["A", "B", "C", "D"]}
 label       {"answer": "yes", "labels": ["yes", "no", "maybe"]}
 numeric     {"answer": float, "rel_tol": float (optional), "abs_tol": float (optional)}
+text        {"answer": str}  (short free-form answer: exact or whole-word containment, normalized)
 ==========  ==================================================================================
 
 In every kind ``<think>`` blocks are stripped first and, among several candidate answers, the last
@@ -27,7 +28,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Iterable
 
-from .answers import verify_choice, verify_label, verify_numeric
+from .answers import verify_choice, verify_label, verify_numeric, verify_text
 from .code import verify_code_stdio, verify_code_tests
 from .math import verify_math
 from .verdict import REASONS, VERSION, Verdict
@@ -39,11 +40,13 @@ VERIFIERS: dict[str, Callable[[str, dict], Verdict]] = {
     "choice": verify_choice,
     "label": verify_label,
     "numeric": verify_numeric,
+    "text": verify_text,
 }
 KINDS = tuple(VERIFIERS)
 REQUIRED_FIELDS = {
     "math": ("answer",), "code_tests": ("tests",), "code_stdio": ("cases",),
     "choice": ("answer", "options"), "label": ("answer", "labels"), "numeric": ("answer",),
+    "text": ("answer",),
 }
 
 

@@ -1,10 +1,12 @@
-"""Verifiers for knowledge-style answers: an option letter, a label, or a number."""
+"""Verifiers for knowledge-style answers: an option letter, a label, a number, or a short free text."""
 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 
-from .extract import choice_letter, label, number
+from .extract import choice_letter, label, math_answer, number
 from .verdict import VERSION, Verdict
 
 
@@ -49,3 +51,36 @@ def verify_numeric(completion: str, reference: dict) -> Verdict:
     correct = math.isclose(value, gold, rel_tol=float(reference.get("rel_tol", 1e-4)),
                            abs_tol=float(reference.get("abs_tol", 1e-8)))
     return Verdict(correct, value, "ok" if correct else "wrong", name)
+
+
+def normalize_text(text: str) -> str:
+    """Lower case, LaTeX ``\\text{}`` unwrapped, accents folded, punctuation dropped, spaces collapsed."""
+    text = re.sub(r"\\(?:text|textbf|mathrm)\s*\{([^{}]*)\}", r"\1", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^\w\s.]|(?<!\d)\.|\.(?!\d)", " ", text.lower())
+    return " ".join(text.split())
+
+
+def verify_text(completion: str, reference: dict) -> Verdict:
+    """reference: ``{"answer": str}``, a short free-form answer ("Market Approach", "0.05").
+
+    The answer is the last ``\\boxed{}`` / ``ANSWER:`` of the completion (as for math). Correct when,
+    after :func:`normalize_text`, it equals the reference, contains it as whole words (the rule of the
+    paper's knowledge reward, which accepted answers containing the reference), or both are numbers
+    within 1e-4 relative tolerance. Word order matters: "approach market" is wrong.
+    """
+    name = f"text@{VERSION}"
+    gold = normalize_text(str(reference["answer"]))
+    if not gold:
+        return Verdict(False, None, "invalid_reference", name, f"answer {reference['answer']!r} is empty")
+    raw = math_answer(completion)
+    if raw is None:
+        return Verdict(False, None, "no_answer", name, "no \\boxed{} or ANSWER: found")
+    answer = normalize_text(raw)
+    correct = answer == gold or re.search(rf"(?<!\w){re.escape(gold)}(?!\w)", answer) is not None
+    if not correct:
+        try:
+            correct = math.isclose(float(answer), float(gold), rel_tol=1e-4)
+        except ValueError:
+            pass
+    return Verdict(correct, raw, "ok" if correct else "wrong", name)

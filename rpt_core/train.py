@@ -1,0 +1,361 @@
+"""RLVR training: GRPO, DAPO and Dr. GRPO on TRL's GRPOTrainer with the shared verifiers as rewards.
+
+The paper's interventional study trains one base model on one domain at a time (or a mix) with a
+binary verifiable reward: 1 when the verifier accepts the completion, else 0, no format bonus.
+The reward functions here are the same :func:`rpt_core.rewards.verify` that grades evaluations.
+
+One run, top to bottom (:func:`train`):
+
+1. resolve the algorithm preset into explicit settings (:func:`resolve_rl`) and build a
+   ``GRPOConfig`` in which every field that matters is set explicitly (TRL's defaults move between
+   versions: 1.16 defaults to ``loss_type="dapo"``, ``beta=0`` and ``bf16=True``);
+2. load the training items (:func:`training_items`) and turn them into a prompt dataset whose extra
+   columns (``kind``, ``reference``, ``domain``) route each row to its verifier;
+3. train with :class:`RLVRTrainer`; a checkpoint every ``save_steps`` steps (Hugging Face format, so
+   the evaluation engine loads it directly), a per-step log table (:class:`TrainLog`) and a manifest;
+4. an interrupted run resumes from its last checkpoint when started again with the same ``out_dir``.
+
+Algorithms (presets fill the ``rl`` fields left null in params; explicit values always win):
+
+========  ===========  ============  =============  ===============  ================  ======
+name      loss_type    epsilon_high  scale_rewards  mask truncated   dynamic sampling  beta
+========  ===========  ============  =============  ===============  ================  ======
+grpo      grpo         = epsilon     group          no               no                0.001
+dapo      dapo         0.28          group          yes              yes (filter)      0.0
+dr_grpo   dr_grpo      = epsilon     none           no               no                0.001
+========  ===========  ============  =============  ===============  ================  ======
+
+DAPO's dynamic sampling over-samples prompts until every group has mixed rewards. TRL generates a
+fixed batch per step, so here it is the *filter* half only: groups whose rollouts all got the same
+reward (zero advantage) are dropped from the loss and its token normaliser; the batch is not refilled,
+so the effective batch shrinks on steps with many solved or hopeless prompts
+(``dynamic_sampling/kept_fraction`` in the log says by how much).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .config import TrainConfig
+from .items import Item, read_items
+from .manifest import read_manifest, utc_now, write_manifest
+from .rewards import verify_many
+
+ALGORITHMS: dict[str, dict[str, Any]] = {
+    "grpo": {"loss_type": "grpo", "epsilon_high": None, "scale_rewards": "group",
+             "mask_truncated_completions": False, "dynamic_sampling": False, "beta": 0.001},
+    "dapo": {"loss_type": "dapo", "epsilon_high": 0.28, "scale_rewards": "group",
+             "mask_truncated_completions": True, "dynamic_sampling": True, "beta": 0.0},
+    "dr_grpo": {"loss_type": "dr_grpo", "epsilon_high": None, "scale_rewards": "none",
+                "mask_truncated_completions": False, "dynamic_sampling": False, "beta": 0.001},
+}
+LOG_FILE = "train_log.csv"
+FINAL_DIR = "final"
+
+
+# ---------------------------------------------------------------------------------------------- config
+
+def resolve_rl(config: TrainConfig) -> dict[str, Any]:
+    """The ``rl`` settings with the algorithm preset filled in; nothing left null except max_steps."""
+    rl = asdict(config.rl)
+    for name, value in ALGORITHMS[config.algorithm].items():
+        if rl[name] is None:
+            rl[name] = value
+    if rl["epsilon_high"] is None:
+        rl["epsilon_high"] = rl["epsilon"]
+    return rl
+
+
+def resolve_device(requested: str) -> str:
+    """``auto`` becomes ``cuda`` when a GPU is visible, else ``cpu``."""
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("runtime.device is cuda but no GPU is visible; use cpu or auto")
+    return requested
+
+
+def num_processes(config: TrainConfig) -> int:
+    """Devices taking part: runtime.num_processes, else the launcher's WORLD_SIZE, else 1."""
+    return config.runtime.num_processes or int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def grpo_config(config: TrainConfig, rl: dict[str, Any], device: str):
+    """A ``trl.GRPOConfig`` with every field that changes results set explicitly.
+
+    One optimizer step sees ``prompts_per_step x num_generations`` rollouts, generated in one batch
+    (``steps_per_generation == gradient_accumulation_steps``) and split into micro-batches of
+    ``per_device_batch_size`` per device.
+    """
+    from trl import GRPOConfig
+
+    processes = num_processes(config)
+    rollouts = rl["prompts_per_step"] * rl["num_generations"]
+    per_pass = rl["per_device_batch_size"] * processes
+    if rollouts % per_pass:
+        raise ValueError(f"prompts_per_step x num_generations = {rollouts} is not divisible by "
+                         f"per_device_batch_size x num_processes = {per_pass}")
+    accumulation = rollouts // per_pass
+    on_gpu = device == "cuda"
+    dtype = config.model.dtype if config.model.dtype != "auto" else ("bfloat16" if on_gpu else "float32")
+    generation = config.runtime.generation
+    return GRPOConfig(
+        output_dir=config.out_dir,
+        # optimisation
+        learning_rate=rl["learning_rate"], lr_scheduler_type=rl["lr_scheduler"], warmup_steps=rl["warmup_ratio"],
+        weight_decay=rl["weight_decay"], max_grad_norm=rl["max_grad_norm"],
+        num_train_epochs=rl["epochs"], max_steps=rl["max_steps"] or -1,
+        per_device_train_batch_size=rl["per_device_batch_size"], gradient_accumulation_steps=accumulation,
+        steps_per_generation=accumulation, num_iterations=rl["num_iterations"],
+        gradient_checkpointing=config.runtime.gradient_checkpointing,
+        seed=rl["seed"], data_seed=config.data.seed, shuffle_dataset=True,
+        # the RL objective
+        loss_type=rl["loss_type"], beta=rl["beta"], epsilon=rl["epsilon"], epsilon_high=rl["epsilon_high"],
+        scale_rewards=rl["scale_rewards"], mask_truncated_completions=rl["mask_truncated_completions"],
+        multi_objective_aggregation="sum_then_normalize", importance_sampling_level="token",
+        top_entropy_quantile=1.0, disable_dropout=True,
+        # rollouts
+        num_generations=rl["num_generations"], max_completion_length=rl["max_completion_length"],
+        temperature=rl["temperature"], top_p=rl["top_p"], top_k=0, min_p=None, repetition_penalty=1.0,
+        use_vllm=generation != "transformers",
+        vllm_mode="server" if generation == "vllm_server" else "colocate",
+        vllm_gpu_memory_utilization=config.runtime.vllm_gpu_memory_utilization,
+        vllm_server_base_url=config.runtime.vllm_server_base_url,
+        # precision and hardware
+        bf16=dtype == "bfloat16", fp16=False, use_cpu=not on_gpu,
+        model_init_kwargs={"dtype": dtype, "revision": config.model.revision},
+        # bookkeeping
+        save_strategy="steps", save_steps=config.save_steps, save_total_limit=config.save_total_limit,
+        save_only_model=False, logging_steps=1, report_to=[], log_completions=False,
+        remove_unused_columns=False, dataloader_num_workers=0,
+    )
+
+
+# ------------------------------------------------------------------------------------------------ data
+
+def training_items(config: TrainConfig) -> list[Item]:
+    """The run's training items: one set, or several mixed (the paper's mixed-domain run).
+
+    ``data.sets`` holds registered training-set names (``rpt list training``) or ``.jsonl`` files of
+    items, not both. ``data.size`` caps each set (default 40,000 for one set, 13,333 per set in a
+    mix). Order: ``datasets``' shuffle with ``data.seed`` (``null`` keeps the source order); a mix is
+    concatenated and shuffled again with the same seed, as the authors built theirs.
+    """
+    from .benchmarks.training import load_training_set, mixed_training_set, shuffled
+
+    data = config.data
+    size = data.size or (40_000 if len(data.sets) == 1 else 13_333)
+    files = [name for name in data.sets if name.endswith(".jsonl")]
+    if files and len(files) != len(data.sets):
+        raise ValueError(f"data.sets {data.sets}: use either training-set names or .jsonl files, not both")
+    if not files:
+        if len(data.sets) == 1:
+            return load_training_set(data.sets[0], data_dir=data.data_dir, size=size, seed=data.seed)
+        return mixed_training_set(data.sets, per_domain=size, data_dir=data.data_dir, seed=data.seed)
+    parts = [shuffled(read_items(name), data.seed)[:size] for name in files]
+    return parts[0] if len(parts) == 1 else shuffled([item for part in parts for item in part], data.seed)
+
+
+def to_dataset(items: list[Item], chat: bool = True):
+    """A ``datasets.Dataset`` with ``prompt`` plus the routing columns the reward functions read.
+
+    ``reference`` is stored as JSON text because its fields differ between verifier kinds.
+    """
+    from datasets import Dataset
+
+    return Dataset.from_list([{
+        "prompt": item.messages if chat else item.prompt, "kind": item.kind, "domain": item.domain,
+        "reference": json.dumps(item.reference), "item_id": f"{item.benchmark}/{item.id}",
+    } for item in items])
+
+
+# --------------------------------------------------------------------------------------------- rewards
+
+def completion_text(completion) -> str:
+    """The assistant text of a TRL completion (a string, or chat messages for chat prompts)."""
+    if isinstance(completion, str):
+        return completion
+    return "".join(m.get("content") or "" for m in completion if m.get("role") == "assistant")
+
+
+class VerifierReward:
+    """A TRL reward function: the binary verifier reward for the rows of one domain.
+
+    Rows of other domains get ``None`` (TRL skips them), so a mixed batch is routed row by row and
+    TRL logs ``rewards/<domain>/mean`` per verifier. A completion the verifier cannot score (timeout,
+    crash, sandbox kill) scores 0 like any wrong answer; verifiers never raise on completions, and a
+    malformed reference is a data error that is raised.
+    """
+
+    def __init__(self, domain: str, workers: int = 8):
+        self.domain = domain
+        self.__name__ = domain
+        self.workers = workers
+
+    def __call__(self, prompts, completions, kind, reference, domain, **_) -> list[float | None]:
+        rows = [i for i, d in enumerate(domain) if d == self.domain]
+        verdicts = verify_many([(kind[i], completion_text(completions[i]), json.loads(reference[i])) for i in rows],
+                               workers=self.workers)
+        rewards: list[float | None] = [None] * len(completions)
+        for i, verdict in zip(rows, verdicts):
+            rewards[i] = verdict.reward
+        return rewards
+
+
+def reward_functions(items: list[Item], workers: int = 8) -> list[VerifierReward]:
+    """One :class:`VerifierReward` per domain present in ``items`` (sorted by name)."""
+    return [VerifierReward(domain, workers) for domain in sorted({item.domain for item in items})]
+
+
+# --------------------------------------------------------------------------------------------- trainer
+
+def _trainer_class():
+    from trl import GRPOTrainer
+
+    class RLVRTrainer(GRPOTrainer):
+        """GRPOTrainer plus DAPO's dynamic-sampling filter (see the module docstring)."""
+
+        def __init__(self, *args, dynamic_sampling: bool = False, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.dynamic_sampling = dynamic_sampling
+
+        def _generate_and_score_completions(self, inputs):
+            batch = super()._generate_and_score_completions(inputs)
+            if self.dynamic_sampling:
+                # binary rewards: an advantage of exactly 0 means every rollout of the group scored alike
+                keep = (batch["advantages"] != 0).int()
+                batch["completion_mask"] = batch["completion_mask"] * keep.unsqueeze(1)
+                loss_mask = batch["completion_mask"] * batch.get("tool_mask", 1)
+                batch["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
+                kept = self.accelerator.gather(keep.float()).mean().item()
+                mode = "train" if self.model.training else "eval"
+                self._metrics[mode]["dynamic_sampling/kept_fraction"].append(kept)
+            return batch
+
+    return RLVRTrainer
+
+
+def _log_callback():
+    from transformers import TrainerCallback
+
+    class TrainLog(TrainerCallback):
+        """Appends TRL's per-step metrics plus wall time to ``out_dir/train_log.csv`` after every step.
+
+        Columns: ``step``, ``step_time_s`` (generation + verification + update), ``reward``,
+        ``rewards/<domain>/mean|std``, ``kl``, ``entropy``, ``clip_ratio/*``, ``completions/*`` (lengths
+        in tokens, ``clipped_ratio`` = truncated share), ``loss``, ``learning_rate``, ...
+        On resume, rows after the resumed checkpoint are dropped so no step appears twice.
+        """
+
+        def __init__(self, out_dir: Path):
+            self.path = Path(out_dir) / LOG_FILE
+            self.rows: list[dict] = []
+            self.started = time.perf_counter()
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            if self.path.exists():
+                old = pd.read_csv(self.path)
+                self.rows = old[old["step"] <= state.global_step].to_dict("records")
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            self.started = time.perf_counter()
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if not logs or "reward" not in logs:
+                return
+            row = {"step": state.global_step, "step_time_s": round(time.perf_counter() - self.started, 3), **logs}
+            self.rows = [r for r in self.rows if r["step"] != row["step"]] + [row]
+            tmp = self.path.with_suffix(".tmp")
+            pd.DataFrame(self.rows).to_csv(tmp, index=False)
+            os.replace(tmp, self.path)
+
+    return TrainLog
+
+
+# ------------------------------------------------------------------------------------------- the run
+
+@dataclass
+class TrainResult:
+    out_dir: Path
+    final_model: Path
+    log: pd.DataFrame
+    manifest: dict
+
+
+def checkpoints(out_dir: str | Path) -> list[tuple[int, Path]]:
+    """``(step, path)`` of every complete checkpoint in ``out_dir``, oldest first."""
+    found = []
+    for path in Path(out_dir).glob("checkpoint-*"):
+        match = re.fullmatch(r"checkpoint-(\d+)", path.name)
+        if match and (path / "trainer_state.json").exists():
+            found.append((int(match.group(1)), path))
+    return sorted(found)
+
+
+def train(config: TrainConfig) -> TrainResult:
+    """Run (or resume) one RLVR training run; see the module docstring for the steps."""
+    from transformers import AutoTokenizer
+
+    from .benchmarks.training import training_set_hash
+
+    out_dir = Path(config.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    device = resolve_device(config.runtime.device)
+    rl = resolve_rl(config)
+    args = grpo_config(config, rl, device)
+    items = training_items(config)
+    if not items:
+        raise ValueError(f"data.sets {config.data.sets}: no training items")
+    resume = checkpoints(out_dir)[-1][1] if checkpoints(out_dir) else None
+    previous = read_manifest(out_dir)
+    started = time.time()
+    manifest = {
+        "kind": "train", "status": "running", "started_at": previous.get("started_at", utc_now()),
+        "resumed_from": str(resume) if resume else None,
+        "model": asdict(config.model), "algorithm": config.algorithm, "rl_resolved": rl,
+        "data": {**asdict(config.data), "items": len(items), "sha256": training_set_hash(items),
+                 "domains": dict(pd.Series([i.domain for i in items]).value_counts().sort_index())},
+        "device": device, "processes": num_processes(config), "seeds": {"rl": rl["seed"], "data": config.data.seed},
+        "grpo_config": {k: v for k, v in args.to_dict().items() if not k.startswith(("hub_", "push_to_hub"))},
+    }
+    write_manifest(out_dir, **manifest)
+
+    tokenizer = AutoTokenizer.from_pretrained(config.model.path, revision=config.model.revision)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    trainer = _trainer_class()(
+        model=config.model.path, args=args, train_dataset=to_dataset(items, config.model.chat),
+        reward_funcs=reward_functions(items, config.runtime.reward_workers), processing_class=tokenizer,
+        callbacks=[_log_callback()(out_dir)], dynamic_sampling=rl["dynamic_sampling"],
+    )
+    trainer.train(resume_from_checkpoint=str(resume) if resume else None)
+    final = out_dir / FINAL_DIR
+    trainer.save_model(str(final))
+    tokenizer.save_pretrained(final)
+
+    log = pd.read_csv(out_dir / LOG_FILE) if (out_dir / LOG_FILE).exists() else pd.DataFrame()
+    manifest.update(status="done", finished_at=utc_now(), seconds=round(time.time() - started, 1),
+                    steps=trainer.state.global_step, checkpoints=[str(p) for _, p in checkpoints(out_dir)],
+                    final_model=str(final), final_reward=_last(log, "reward"))
+    write_manifest(out_dir, **manifest)
+    return TrainResult(out_dir, final, log, read_manifest(out_dir))
+
+
+def _last(log: pd.DataFrame, column: str) -> float | None:
+    values = log[column].dropna() if column in log else []
+    return None if len(values) == 0 or math.isnan(values.iloc[-1]) else float(values.iloc[-1])
+
+
+__all__ = ["ALGORITHMS", "resolve_rl", "grpo_config", "training_items", "to_dataset", "VerifierReward",
+           "reward_functions", "checkpoints", "train", "TrainResult"]

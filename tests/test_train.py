@@ -1,0 +1,190 @@
+"""RLVR training on CPU with a tiny local model: every algorithm runs, reward rises, resume works."""
+
+import json
+import random
+import time
+
+import pandas as pd
+import pytest
+import yaml
+
+from rpt_core.config import ConfigError, load_train_config
+from rpt_core.items import Item, write_items
+from rpt_core.train import ALGORITHMS, VerifierReward, checkpoints, resolve_rl, train
+
+WORDS = ["yes", "no"]
+
+
+@pytest.fixture(scope="module")
+def yes_world(tmp_path_factory):
+    """An easy verifiable task: every prompt's answer is "yes"; the base model says it ~30% of the time.
+
+    The base is a tiny Qwen2 briefly fine-tuned to answer "yes" with probability 0.3 and "no"
+    otherwise, so the binary reward starts near 0.3 and GRPO has a clear signal to climb.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from rpt_core.tinymodel import build_model, build_tokenizer
+
+    root = tmp_path_factory.mktemp("yes_world")
+    items = [Item("yes_task", str(i), [{"role": "user", "content": f"Question {i}: say {WORDS[i % 2]}."}],
+                  "label", {"answer": "yes", "labels": WORDS}, "knowledge") for i in range(64)]
+    write_items(root / "yes.jsonl", items)
+    tokenizer = build_tokenizer([f"Question {i}: say yes. no" for i in range(64)], vocab_size=300)
+    model_dir = build_model(root / "base", tokenizer)
+    torch.manual_seed(0)
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    rng = random.Random(0)
+    for _ in range(60):
+        texts = [tokenizer.apply_chat_template(
+            [{"role": "user", "content": f"Question {rng.randrange(64)}: say {rng.choice(WORDS)}."},
+             {"role": "assistant", "content": "yes" if rng.random() < 0.3 else "no"}], tokenize=False)
+            for _ in range(16)]
+        batch = tokenizer(texts, return_tensors="pt", padding=True)
+        loss = model(**batch, labels=batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.save_pretrained(model_dir)
+    return root
+
+
+def params(root, name, algorithm="grpo", steps=12, **rl):
+    """A params file for ``steps`` CPU steps of 8 prompts x 8 rollouts on the yes task."""
+    raw = {"model": {"path": str(root / "base"), "dtype": "float32"}, "data": {"sets": [str(root / "yes.jsonl")]},
+           "algorithm": algorithm,
+           "rl": {"learning_rate": 2e-3, "prompts_per_step": 8, "num_generations": 8, "per_device_batch_size": 32,
+                  "max_completion_length": 8, "temperature": 1.0, "max_steps": steps, **rl},
+           "runtime": {"device": "cpu", "reward_workers": 2}, "save_steps": 4, "out_dir": str(root / name)}
+    path = root / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    return path
+
+
+def test_grpo_raises_the_reward_and_writes_loadable_checkpoints(yes_world):
+    result = train(load_train_config(params(yes_world, "grpo")))
+    log = result.log
+    assert list(log["step"]) == list(range(1, 13)) and (log["step_time_s"] > 0).all()
+    assert pd.read_csv(result.out_dir / "train_log.csv")["reward"].tolist() == log["reward"].tolist()
+    first, last = log["reward"].iloc[:3].mean(), log["reward"].iloc[-3:].mean()
+    assert last > first + 0.2, f"reward did not rise: {first:.2f} -> {last:.2f}"
+    for column in ("rewards/knowledge/mean", "kl", "entropy", "completions/mean_length", "step_time_s"):
+        assert log[column].notna().all(), column
+    assert [step for step, _ in checkpoints(result.out_dir)] == [4, 8, 12]
+
+    manifest = result.manifest
+    assert manifest["status"] == "done" and manifest["steps"] == 12
+    assert manifest["rl_resolved"]["loss_type"] == "grpo" and manifest["rl_resolved"]["beta"] == 0.001
+    assert manifest["grpo_config"]["loss_type"] == "grpo" and manifest["grpo_config"]["bf16"] is False
+    assert len(manifest["data"]["sha256"]) == 64 and manifest["data"]["items"] == 64
+
+    # a checkpoint is a model the evaluation engine loads directly
+    from rpt_core.evaluate import Plan, evaluate
+    from rpt_core.generate import HFGenerator, Sampling
+
+    items = {"yes_task": [Item("yes_task", "0", [{"role": "user", "content": "Question 0: say yes."}], "label",
+                               {"answer": "yes", "labels": WORDS}, "knowledge")]}
+    generator = HFGenerator(str(checkpoints(result.out_dir)[0][1]))
+    records = evaluate(generator, Plan(items, {"yes_task": 4}, Sampling(temperature=1.0, max_new_tokens=8)),
+                       yes_world / "cache")
+    assert len(records) == 4 and set(records["verifier"]) == {"label@1.0.0"}
+
+
+@pytest.mark.parametrize("algorithm", ["dapo", "dr_grpo"])
+def test_other_algorithms_train_with_their_presets(yes_world, algorithm):
+    result = train(load_train_config(params(yes_world, algorithm, algorithm, steps=2)))
+    resolved = result.manifest["rl_resolved"]
+    for name, value in ALGORITHMS[algorithm].items():
+        assert resolved[name] == (value if value is not None else resolved["epsilon"]), name
+    assert result.manifest["grpo_config"]["loss_type"] == algorithm
+    assert len(result.log) == 2 and result.log["reward"].between(0, 1).all()
+    if algorithm == "dapo":
+        assert result.manifest["grpo_config"]["epsilon_high"] == 0.28
+        assert result.log["dynamic_sampling/kept_fraction"].between(0, 1).all()
+
+
+def test_resume_continues_from_the_last_checkpoint(yes_world):
+    path = params(yes_world, "resume", steps=6)
+    raw = yaml.safe_load(path.read_text())
+    raw["save_steps"] = 2
+    path.write_text(yaml.safe_dump(raw))
+    config = load_train_config(path)
+    train(config)
+    # simulate a crash after checkpoint 4: later checkpoints are gone, later log rows are stale
+    import shutil
+
+    shutil.rmtree(config.out_dir + "/checkpoint-6")
+    result = train(config)
+    assert result.manifest["resumed_from"].endswith("checkpoint-4")
+    assert list(result.log["step"]) == [1, 2, 3, 4, 5, 6]
+    assert [step for step, _ in checkpoints(config.out_dir)] == [2, 4, 6]
+
+
+def test_mixed_batch_routes_each_row_to_its_verifier():
+    rows = [
+        ("math", "math", {"answer": "4"}, "2 + 2 = \\boxed{4}", 1.0),
+        ("code", "code_tests", {"tests": "assert f(1) == 2", "time_limit_s": 2}, "```python\ndef f(x):\n    return x + 1\n```", 1.0),
+        ("knowledge", "choice", {"answer": "B", "options": ["A", "B", "C", "D"]}, "Answer: C", 0.0),
+        ("math", "math", {"answer": "5"}, "\\boxed{4}", 0.0),
+    ]
+    domain, kind, reference, completions, expected = zip(*rows)
+    kwargs = dict(prompts=[""] * 4, completions=[[{"role": "assistant", "content": c}] for c in completions],
+                  kind=list(kind), reference=[json.dumps(r) for r in reference], domain=list(domain))
+    got = {d: VerifierReward(d, workers=2)(**kwargs) for d in ("math", "code", "knowledge")}
+    assert got["math"] == [1.0, None, None, 0.0]
+    assert got["code"] == [None, 1.0, None, None]
+    assert got["knowledge"] == [None, None, 0.0, None]
+
+
+def test_endless_or_hostile_code_scores_zero_without_stalling():
+    completions = ["```python\ndef f(x):\n    while True:\n        pass\n```",
+                   "```python\nimport os\ndef f(x):\n    os.kill(os.getppid(), 9)\n```",
+                   "```python\ndef f(x):\n    return x + 1\n```"]
+    reward = VerifierReward("code", workers=3)
+    started = time.monotonic()
+    rewards = reward(prompts=[""] * 3, completions=completions, kind=["code_tests"] * 3, domain=["code"] * 3,
+                     reference=[json.dumps({"tests": "assert f(1) == 2", "time_limit_s": 1})] * 3)
+    assert rewards == [0.0, 0.0, 1.0]
+    assert time.monotonic() - started < 30
+
+
+def test_presets_fill_only_what_params_leave_open(tmp_path):
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump({"model": {"path": "m"}, "data": {"sets": ["x.jsonl"]}, "algorithm": "dapo",
+                                    "rl": {"beta": 0.001, "epsilon_high": 0.3}}))
+    rl = resolve_rl(load_train_config(path))
+    assert (rl["beta"], rl["epsilon_high"], rl["loss_type"], rl["mask_truncated_completions"]) == (0.001, 0.3, "dapo", True)
+    assert (rl["learning_rate"], rl["prompts_per_step"], rl["num_generations"], rl["max_completion_length"],
+            rl["temperature"]) == (1e-6, 64, 8, 8192, 0.6)  # the paper's defaults
+
+
+@pytest.mark.parametrize("raw, message", [
+    ({"algorithm": "ppo"}, "algorithm: 'ppo' is not allowed; allowed: grpo, dapo, dr_grpo"),
+    ({"rl": {"loss_type": "sum"}}, "rl.loss_type: 'sum' is not allowed"),
+    ({"rl": {"per_device_batch_size": 7}}, "must be divisible by per_device_batch_size"),
+    ({"rl": {"num_generations": 1}}, "rl.num_generations: must be >= 2"),
+    ({"rl": {"lr": 1}}, "unknown field(s) rl.lr; allowed: learning_rate"),
+    ({"runtime": {"generation": "vllm_server"}}, "runtime.vllm_server_base_url: is required"),
+])
+def test_bad_params_name_the_field_and_what_is_allowed(tmp_path, raw, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"model": {"path": "m"}, "data": {"sets": ["x.jsonl"]}, **raw}))
+    with pytest.raises(ConfigError) as error:
+        load_train_config(path)
+    assert message in str(error.value) and str(path) in str(error.value)
+
+
+
+def test_accelerate_configs_parse_and_fit_the_paper_batch():
+    from pathlib import Path
+
+    configs = sorted((Path(__file__).parent.parent / "params" / "accelerate").glob("*.yaml"))
+    assert {c.stem for c in configs} >= {"single_gpu", "zero2", "zero3", "vllm_server"}
+    for path in configs:
+        config = yaml.safe_load(path.read_text())
+        assert config["distributed_type"] in ("NO", "MULTI_GPU", "DEEPSPEED"), path
+        assert (64 * 8) % (config["num_processes"] * 8) == 0, f"{path}: 512 rollouts do not split evenly"
+        if config["distributed_type"] == "DEEPSPEED":
+            assert config["deepspeed_config"]["zero_stage"] in (2, 3)
