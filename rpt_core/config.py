@@ -230,12 +230,13 @@ TRAIN_CHOICES = {
 }
 
 
-def load_train_config(path: str | Path, overrides: dict | None = None) -> TrainConfig:
-    """Read and validate a training params file (fields and defaults: the dataclasses above)."""
+def load_train_config(path: str | Path | dict, overrides: dict | None = None, source: str | None = None) -> TrainConfig:
+    """Read and validate a training params file, or a mapping of the same fields (fields and
+    defaults: the dataclasses above). ``source`` names the params in errors."""
     from .train import ALGORITHMS
 
-    source = str(path)
-    raw = _read_yaml(path)
+    source = source or ("<train params>" if isinstance(path, dict) else str(path))
+    raw = dict(path) if isinstance(path, dict) else _read_yaml(path)
     for section, values in (overrides or {}).items():
         raw[section] = {**raw.get(section, {}), **values} if isinstance(values, dict) else values
     for required in ("model", "data"):

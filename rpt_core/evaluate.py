@@ -157,8 +157,47 @@ def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name
     """Run ``plan`` with ``generator``: generate what is missing, then verify everything."""
     samples = plan.samples(generator)
     cache = GenerationCache(cache_path(cache_dir, generator.fingerprint))
-    generate_missing(generator, samples, cache, plan.sampling)
-    return grade(samples, cache, model_name or generator.model, workers)
+    generated = generate_missing(generator, samples, cache, plan.sampling)
+    records = grade(samples, cache, model_name or generator.model, workers)
+    records.attrs["generated"] = generated  # samples generated now; the rest came from the cache
+    return records
+
+
+def load_suite(benchmarks: list, data_dir: str | Path | None = None,
+               items_dir: str | Path | None = None) -> tuple[dict[str, list[Item]], dict[str, int]]:
+    """Items and repeats of a benchmark suite: entries are names or ``{name, repeats, limit}``.
+
+    A name in the benchmark registry is loaded by its loader (``data_dir`` as for ``rpt eval``);
+    any other name is read from ``<items_dir>/<name>.jsonl`` (items written by
+    :func:`rpt_core.items.write_items`, e.g. the tiny world's test sets). Repeats default to the
+    registry's (1 for item files).
+    """
+    from .benchmarks import BENCHMARKS, load
+    from .items import read_items
+
+    items, repeats = {}, {}
+    for entry in benchmarks:
+        entry = {"name": entry} if isinstance(entry, str) else dict(entry)
+        name, limit = entry["name"], entry.get("limit")
+        if name in BENCHMARKS:
+            items[name] = load(name, data_dir=data_dir, limit=limit)
+            repeats[name] = entry.get("repeats") or BENCHMARKS[name].repeats
+        elif items_dir is not None and (Path(items_dir) / f"{name}.jsonl").exists():
+            items[name] = read_items(Path(items_dir) / f"{name}.jsonl")[:limit]
+            repeats[name] = entry.get("repeats") or 1
+        else:
+            raise ValueError(f"unknown benchmark {name!r}: not in the registry ({', '.join(BENCHMARKS)}) "
+                             f"and no {Path(items_dir or '<items_dir>') / (name + '.jsonl')}")
+    return items, repeats
+
+
+def read_records(source: str | Path | list) -> pd.DataFrame:
+    """Records from a parquet file, a folder of them, or a list of either, concatenated and typed."""
+    sources = source if isinstance(source, list) else [source]
+    files = sorted(f for s in sources for f in (Path(s).glob("*.parquet") if Path(s).is_dir() else [Path(s)]))
+    if not files:
+        raise FileNotFoundError(f"no records (*.parquet) in {', '.join(map(str, sources))}")
+    return _typed(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True))
 
 
 def write_records(records: pd.DataFrame, path: str | Path) -> Path:

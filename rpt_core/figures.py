@@ -173,6 +173,23 @@ def fig_dynamics(dynamics: pd.DataFrame, title: str = "ID vs OOD improvement ove
     return alt.layer(band, line, points, text, zero, data=data).properties(title=title, width=WIDTH * 1.5, height=240)
 
 
+def fig_training_reward(log: pd.DataFrame, title: str = "Training reward per verifier") -> alt.Chart:
+    """Mean binary reward (0-1) per optimizer step from ``train_log.csv``, one line per domain's
+    verifier; several runs when ``log`` has a ``run`` column (one panel each)."""
+    columns = [c for c in log.columns if c.startswith("rewards/") and c.endswith("/mean")]
+    ids = ["step"] + (["run"] if "run" in log.columns else [])
+    data = log[ids + columns].melt(id_vars=ids, var_name="domain", value_name="reward").dropna()
+    data["domain"] = data["domain"].str.split("/").str[1]
+    keys = tuple(d for d in DOMAINS if d in set(data["domain"]))
+    chart = alt.Chart(data).mark_line(point=True).encode(
+        x=alt.X("step:Q", title="Training step"), y=alt.Y("reward:Q", title="Mean reward (share correct)",
+                                                            scale=alt.Scale(domain=[0, 1])),
+        color=_color("domain", keys, "Verifier") if keys else alt.Color("domain:N", title="Verifier"),
+        tooltip=ids + ["domain", alt.Tooltip("reward:Q", format=".3f")])
+    chart = chart.properties(width=WIDTH, height=180)
+    return (chart.facet(column=alt.Column("run:N", title=None)) if "run" in log.columns else chart).properties(title=title)
+
+
 # ---------------------------------------------------------------------------------- per benchmark
 
 def fig_benchmark_accuracy(paired: pd.DataFrame, columns: int = 3,
@@ -204,6 +221,19 @@ def fig_benchmark_accuracy(paired: pd.DataFrame, columns: int = 3,
 
 # ---------------------------------------------------------------------------------- output
 
+def publish(chart: alt.TopLevelMixin, run_dir: str | Path, name: str, data: pd.DataFrame | None = None):
+    """Save a figure into ``<run_dir>/figures/`` (see :func:`save`) and return its PNG as an
+    ``IPython.display.Image`` at 1x size, so executed notebooks show it in any viewer."""
+    import struct
+
+    from IPython.display import Image
+
+    png = save(chart, data, Path(run_dir) / "figures", name)["png"]
+    payload = png.read_bytes()
+    width = struct.unpack(">I", payload[16:20])[0]  # IHDR width (the PNG is rendered at 2x)
+    return Image(data=payload, format="png", width=width // 2)
+
+
 def save(chart: alt.TopLevelMixin, data: pd.DataFrame | None, out_dir: str | Path, name: str) -> dict[str, Path]:
     """Write ``<name>.png`` (2x scale), ``.svg``, ``.html`` (self-contained, works offline) and
     ``.csv`` (the plotted data; ``data`` defaults to ``chart.data``; missing values are empty cells)
@@ -226,4 +256,4 @@ def save(chart: alt.TopLevelMixin, data: pd.DataFrame | None, out_dir: str | Pat
 
 
 __all__ = ["PALETTE", "fig_id_ood", "fig_domain_heatmap", "fig_single_domain", "fig_transfer_matrix",
-           "fig_dynamics", "fig_benchmark_accuracy", "save"]
+           "fig_dynamics", "fig_benchmark_accuracy", "fig_training_reward", "publish", "save"]

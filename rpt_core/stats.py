@@ -669,6 +669,64 @@ def training_dynamics(records: pd.DataFrame | Grid, steps: Mapping[str, int], ba
     return out.sort_values(["step", "split"], kind="stable").reset_index(drop=True)
 
 
+# ------------------------------------------------------------------------- teaching the method
+# Small views used by the methodology notebook to show *why* the statistics are built as they are.
+
+def pooling_comparison(st: Strata) -> pd.DataFrame:
+    """Per RPT model: the odds ratio of each benchmark, of all samples collapsed into one 2x2 table
+    (naive pooling, which mixes easy and hard benchmarks), and the Mantel-Haenszel θ̂ that keeps
+    benchmarks as strata. Columns: rpt, benchmark, a, b, c, d, odds_ratio, with benchmark
+    ``"(collapsed)"`` and ``"(Mantel-Haenszel)"`` rows per model. A 0 in a cell gives +0.5 to all four
+    cells of that row (Haldane), so every row has a finite odds ratio."""
+    rows = []
+    for rpt, group in st.table.groupby("rpt", sort=False):
+        cells = group[["a", "b", "c", "d"]].to_numpy(float)
+        for name, (a, b, c, d) in [*zip(group["benchmark"], cells), ("(collapsed)", cells.sum(axis=0))]:
+            a, b, c, d = (x + 0.5 for x in (a, b, c, d)) if min(a, b, c, d) == 0 else (a, b, c, d)
+            rows.append({"rpt": rpt, "benchmark": name, "a": a, "b": b, "c": c, "d": d, "odds_ratio": a * d / (b * c)})
+        pooled = cmh(*cells.T)
+        rows.append({"rpt": rpt, "benchmark": "(Mantel-Haenszel)", "odds_ratio": pooled.odds_ratio})
+    return pd.DataFrame(rows)
+
+
+def paired_vs_unpaired(st: Strata) -> pd.DataFrame:
+    """Per (pair, benchmark): the p-value of the paired McNemar test and of an unpaired Pearson
+    chi-square test on the same 2x2 counts (which ignores that both models answered the same items).
+    Pairing removes item difficulty from the noise, so its p-value is usually the smaller one."""
+    t = st.table
+    _, p_paired, _ = _mcnemar_arrays(t["n10"].to_numpy(), t["n01"].to_numpy())
+    p_unpaired = []
+    for a, b, c, d in t[["a", "b", "c", "d"]].to_numpy(float):
+        table = np.array([[a, b], [c, d]])
+        informative = table.sum(axis=0).all() and table.sum(axis=1).all()
+        p_unpaired.append(sps.chi2_contingency(table, correction=False)[1] if informative else 1.0)
+    return t[["rpt", "base", "benchmark", "delta", "n10", "n01"]].assign(
+        p_paired=p_paired, p_unpaired=p_unpaired).reset_index(drop=True)
+
+
+def repeat_precision(records: pd.DataFrame, model: str, benchmark: str, repeats: Sequence[int] | None = None,
+                     n_boot: int = 500, seed: int = 0) -> pd.DataFrame:
+    """How precise pass@1 is with k samples per item: for each k, draw k of the model's repeats per
+    item (without replacement) ``n_boot`` times and report the standard deviation of the resulting
+    pass@1 in pp. Columns: repeats, pass_at_1 (mean, %), sd (pp). Needs repeats in the records."""
+    rows = records[(records["model"] == model) & (records["benchmark"] == benchmark)]
+    table = rows.pivot_table(index="item_id", columns="sample_index", values="correct", aggfunc="first")
+    if table.empty:
+        raise ValueError(f"no records of model {model!r} on benchmark {benchmark!r}")
+    matrix = table.to_numpy(float)
+    available = matrix.shape[1]
+    repeats = [k for k in (repeats or [1, 2, 4, 8, 16, 32]) if k <= available]
+    rng = np.random.default_rng(seed)
+    out = []
+    for k in repeats:
+        means = []
+        for _ in range(n_boot):
+            picks = np.argsort(rng.random(matrix.shape), axis=1)[:, :k]
+            means.append(100 * np.nanmean(np.take_along_axis(matrix, picks, axis=1)))
+        out.append({"repeats": k, "pass_at_1": float(np.mean(means)), "sd": float(np.std(means))})
+    return pd.DataFrame(out)
+
+
 @dataclass(frozen=True)
 class Comparison:
     """One RPT model against its base on one set of benchmarks (see :func:`aggregate` for the fields)."""
@@ -710,4 +768,5 @@ def compare(records: pd.DataFrame | Grid, rpt: str, base: str, benchmarks: Itera
 
 __all__ = ["STAR_LEVELS", "SETS", "stars", "wilson_interval", "holm", "McNemarResult", "mcnemar", "CMHResult",
            "cmh", "Grid", "accuracy_table", "Pair", "pairs_from", "Strata", "strata", "aggregate", "comparisons",
-           "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "Comparison", "compare"]
+           "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "Comparison", "compare",
+           "pooling_comparison", "paired_vs_unpaired", "repeat_precision"]

@@ -34,6 +34,7 @@ so the effective batch shrinks on steps with many solved or hopeless prompts
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -291,6 +292,17 @@ class TrainResult:
     final_model: Path
     log: pd.DataFrame
     manifest: dict
+    cached: bool = False      # True when a finished run with the same params was found and reused
+
+
+def config_fingerprint(config: TrainConfig, rl: dict, items: list[Item]) -> str:
+    """sha256 of everything that decides the trained weights: model, algorithm, resolved rl, data, saving."""
+    from .benchmarks.training import training_set_hash
+
+    decided = {"model": asdict(config.model), "algorithm": config.algorithm, "rl": rl,
+               "data": training_set_hash(items), "save_steps": config.save_steps,
+               "generation": config.runtime.generation}
+    return hashlib.sha256(json.dumps(decided, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def checkpoints(out_dir: str | Path) -> list[tuple[int, Path]]:
@@ -303,8 +315,23 @@ def checkpoints(out_dir: str | Path) -> list[tuple[int, Path]]:
     return sorted(found)
 
 
+def trained_models(out_dir: str | Path, name: str) -> list[dict]:
+    """Every evaluable model of a training run: ``{"name": "<name>@<step>", "path", "step"}`` per
+    checkpoint, then ``{"name": name, "path": <final>, "step": <last step>}`` when the run finished."""
+    found = [{"name": f"{name}@{step}", "path": str(path), "step": step} for step, path in checkpoints(out_dir)]
+    manifest = read_manifest(out_dir)
+    if (Path(out_dir) / FINAL_DIR).exists() and manifest.get("status") == "done":
+        found.append({"name": name, "path": str(Path(out_dir) / FINAL_DIR), "step": manifest.get("steps")})
+    return found
+
+
 def train(config: TrainConfig) -> TrainResult:
-    """Run (or resume) one RLVR training run; see the module docstring for the steps."""
+    """Run, resume or reuse one RLVR training run; see the module docstring for the steps.
+
+    A finished run in ``out_dir`` with the same params (:func:`config_fingerprint`) is returned as it
+    is (``cached=True``); an unfinished one resumes from its last checkpoint; a run of *different*
+    params in the same ``out_dir`` is an error rather than a silent mix of checkpoints.
+    """
     from transformers import AutoTokenizer
 
     from .benchmarks.training import training_set_hash
@@ -317,12 +344,18 @@ def train(config: TrainConfig) -> TrainResult:
     items = training_items(config)
     if not items:
         raise ValueError(f"data.sets {config.data.sets}: no training items")
-    resume = checkpoints(out_dir)[-1][1] if checkpoints(out_dir) else None
+    fingerprint = config_fingerprint(config, rl, items)
     previous = read_manifest(out_dir)
+    if previous and previous.get("config_sha256") not in (None, fingerprint) and checkpoints(out_dir):
+        raise ValueError(f"{out_dir} holds a training run with different params; use another out_dir "
+                         "(or delete that run) rather than mixing checkpoints of two configurations")
+    if previous.get("status") == "done" and previous.get("config_sha256") == fingerprint and (out_dir / FINAL_DIR).exists():
+        return TrainResult(out_dir, out_dir / FINAL_DIR, pd.read_csv(out_dir / LOG_FILE), previous, cached=True)
+    resume = checkpoints(out_dir)[-1][1] if checkpoints(out_dir) else None
     started = time.time()
     manifest = {
         "kind": "train", "status": "running", "started_at": previous.get("started_at", utc_now()),
-        "resumed_from": str(resume) if resume else None,
+        "config_sha256": fingerprint, "resumed_from": str(resume) if resume else None,
         "model": asdict(config.model), "algorithm": config.algorithm, "rl_resolved": rl,
         "data": {**asdict(config.data), "items": len(items), "sha256": training_set_hash(items),
                  "domains": dict(pd.Series([i.domain for i in items]).value_counts().sort_index())},
@@ -358,4 +391,4 @@ def _last(log: pd.DataFrame, column: str) -> float | None:
 
 
 __all__ = ["ALGORITHMS", "resolve_rl", "grpo_config", "training_items", "to_dataset", "VerifierReward",
-           "reward_functions", "checkpoints", "train", "TrainResult"]
+           "reward_functions", "checkpoints", "trained_models", "train", "TrainResult"]

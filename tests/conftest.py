@@ -36,3 +36,41 @@ def fixture_items() -> dict[str, list[Item]]:
 
     data = Path(__file__).parent / "fixtures" / "benchmarks"
     return {name: load(name, data_dir=data, limit=2) for name in ("gsm8k", "mbpp", "pubmedqa")}
+
+
+WORDS = ["yes", "no"]
+
+
+def build_yes_world(root, n_items: int = 64, p_yes: float = 0.3, seed: int = 0):
+    """An easy verifiable task for RL tests: every prompt's answer is "yes" (``root/yes.jsonl``), and a
+    base model (``root/base``) that says "yes" with probability ~``p_yes``: a tiny Qwen2 briefly
+    fine-tuned on random answers, so the binary reward starts low and GRPO has a clear signal."""
+    import random
+
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from rpt_core.items import write_items
+    from rpt_core.tinymodel import build_model, build_tokenizer
+
+    items = [Item("yes_task", str(i), [{"role": "user", "content": f"Question {i}: say {WORDS[i % 2]}."}],
+                  "label", {"answer": "yes", "labels": WORDS}, "knowledge") for i in range(n_items)]
+    write_items(root / "yes.jsonl", items)
+    tokenizer = build_tokenizer([f"Question {i}: say yes. no" for i in range(n_items)], vocab_size=300)
+    model_dir = build_model(root / "base", tokenizer)
+    torch.manual_seed(seed)
+    model = AutoModelForCausalLM.from_pretrained(model_dir)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    rng = random.Random(seed)
+    for _ in range(60):
+        texts = [tokenizer.apply_chat_template(
+            [{"role": "user", "content": f"Question {rng.randrange(n_items)}: say {rng.choice(WORDS)}."},
+             {"role": "assistant", "content": "yes" if rng.random() < p_yes else "no"}], tokenize=False)
+            for _ in range(16)]
+        batch = tokenizer(texts, return_tensors="pt", padding=True)
+        loss = model(**batch, labels=batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)).loss
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    model.save_pretrained(model_dir)
+    return items

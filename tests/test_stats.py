@@ -362,3 +362,27 @@ def test_registry_errors_name_file_field_and_allowed_values(tmp_path, models, me
     with pytest.raises(ConfigError, match=message) as info:
         load_registry(path)
     assert str(path) in str(info.value)
+
+
+def test_teaching_views_on_synthetic_records():
+    from rpt_core.stats import paired_vs_unpaired, pooling_comparison, repeat_precision, strata
+
+    rng = np.random.default_rng(1)
+    rows = []
+    for model, p in (("base", 0.4), ("rl", 0.6)):
+        for item in range(30):
+            for r in range(8):
+                rows.append({"model": model, "benchmark": "small", "domain": "math", "item_id": str(item),
+                             "sample_index": r, "correct": bool(rng.random() < p)})
+    records = pd.DataFrame(rows)
+    st = strata(records, [("rl", "base", ("math",))], n_boot=0)
+    pooled = pooling_comparison(st)
+    assert list(pooled["benchmark"]) == ["small", "(collapsed)", "(Mantel-Haenszel)"]
+    # one stratum: collapsing changes nothing and MH equals the stratum's own odds ratio
+    assert np.allclose(pooled["odds_ratio"], pooled["odds_ratio"].iloc[0])
+    both = paired_vs_unpaired(st)
+    assert 0 <= both["p_paired"].iloc[0] <= 1 and 0 <= both["p_unpaired"].iloc[0] <= 1
+    precision = repeat_precision(records, "rl", "small", repeats=[1, 2, 4, 8], n_boot=200)
+    assert list(precision["repeats"]) == [1, 2, 4, 8]
+    assert precision["sd"].iloc[0] > precision["sd"].iloc[2] > 0
+    assert precision["sd"].iloc[3] < 1e-9  # all 8 repeats drawn: no sampling noise left

@@ -1,7 +1,6 @@
 """RLVR training on CPU with a tiny local model: every algorithm runs, reward rises, resume works."""
 
 import json
-import random
 import time
 
 import pandas as pd
@@ -9,45 +8,15 @@ import pytest
 import yaml
 
 from rpt_core.config import ConfigError, load_train_config
-from rpt_core.items import Item, write_items
+from rpt_core.items import Item
 from rpt_core.train import ALGORITHMS, VerifierReward, checkpoints, resolve_rl, train
 
-WORDS = ["yes", "no"]
-
+from conftest import WORDS, build_yes_world
 
 @pytest.fixture(scope="module")
 def yes_world(tmp_path_factory):
-    """An easy verifiable task: every prompt's answer is "yes"; the base model says it ~30% of the time.
-
-    The base is a tiny Qwen2 briefly fine-tuned to answer "yes" with probability 0.3 and "no"
-    otherwise, so the binary reward starts near 0.3 and GRPO has a clear signal to climb.
-    """
-    import torch
-    from transformers import AutoModelForCausalLM
-
-    from rpt_core.tinymodel import build_model, build_tokenizer
-
     root = tmp_path_factory.mktemp("yes_world")
-    items = [Item("yes_task", str(i), [{"role": "user", "content": f"Question {i}: say {WORDS[i % 2]}."}],
-                  "label", {"answer": "yes", "labels": WORDS}, "knowledge") for i in range(64)]
-    write_items(root / "yes.jsonl", items)
-    tokenizer = build_tokenizer([f"Question {i}: say yes. no" for i in range(64)], vocab_size=300)
-    model_dir = build_model(root / "base", tokenizer)
-    torch.manual_seed(0)
-    model = AutoModelForCausalLM.from_pretrained(model_dir)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
-    rng = random.Random(0)
-    for _ in range(60):
-        texts = [tokenizer.apply_chat_template(
-            [{"role": "user", "content": f"Question {rng.randrange(64)}: say {rng.choice(WORDS)}."},
-             {"role": "assistant", "content": "yes" if rng.random() < 0.3 else "no"}], tokenize=False)
-            for _ in range(16)]
-        batch = tokenizer(texts, return_tensors="pt", padding=True)
-        loss = model(**batch, labels=batch["input_ids"].masked_fill(batch["attention_mask"] == 0, -100)).loss
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    model.save_pretrained(model_dir)
+    build_yes_world(root)
     return root
 
 
@@ -115,11 +84,24 @@ def test_resume_continues_from_the_last_checkpoint(yes_world):
     # simulate a crash after checkpoint 4: later checkpoints are gone, later log rows are stale
     import shutil
 
+    from rpt_core.manifest import read_manifest, write_manifest
+
     shutil.rmtree(config.out_dir + "/checkpoint-6")
+    shutil.rmtree(config.out_dir + "/final")
+    write_manifest(config.out_dir, **{**read_manifest(config.out_dir), "status": "running"})
     result = train(config)
+    assert not result.cached
     assert result.manifest["resumed_from"].endswith("checkpoint-4")
     assert list(result.log["step"]) == [1, 2, 3, 4, 5, 6]
     assert [step for step, _ in checkpoints(config.out_dir)] == [2, 4, 6]
+
+    # finished with the same params: reused, nothing retrained; different params: refused
+    again = train(config)
+    assert again.cached and again.log["reward"].tolist() == result.log["reward"].tolist()
+    raw["rl"]["learning_rate"] = 1e-3
+    path.write_text(yaml.safe_dump(raw))
+    with pytest.raises(ValueError, match="different params"):
+        train(load_train_config(path))
 
 
 def test_mixed_batch_routes_each_row_to_its_verifier():

@@ -8,12 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rpt_core import items as items_module
 from rpt_core.benchmarks import (TRAINING_SETS, BenchmarkUnavailable, TrainingSetSpec, TrainingSetUnavailable,
                                  load_training_set, mixed_training_set, training_set_hash)
 from rpt_core.benchmarks.training import (CODE_INSTRUCTION, DOMAIN_ALIASES, KEEP, MATH_INSTRUCTION, MLVR_INSTRUCTION,
                                           MLVR_SYSTEM_PROMPT, NORMALIZERS, parse_tests, training_set)
-from rpt_core.items import Item
+from rpt_core.items import Item, write_items
 from rpt_core.rewards import KINDS, check_input, verify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "training"
@@ -202,9 +201,8 @@ def test_training_set_hash_is_stable_and_order_sensitive(tmp_path):
     assert len(digest) == 64 and digest == training_set_hash(load("math"))
     assert digest != training_set_hash(list(reversed(items))) and digest != training_set_hash(items[:-1])
     assert training_set_hash([]) == hashlib.sha256(b"").hexdigest()
-    write_items = getattr(items_module, "write_items", None)
-    if write_items is not None:  # same bytes as the project's items jsonl
-        assert digest == hashlib.sha256(write_items(tmp_path / "items.jsonl", items).read_bytes()).hexdigest()
+    # the same bytes as the project's items jsonl
+    assert digest == hashlib.sha256(write_items(tmp_path / "items.jsonl", items).read_bytes()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------- missing data

@@ -1,0 +1,292 @@
+"""Studies: an ordered list of notebook steps, executed by papermill into a versioned report folder.
+
+A study file (YAML)::
+
+    study: demo                       # reports/<study>/<run-id>/
+    description: one line for the index
+    work_dir: runs/demo               # caches shared by every run: checkpoints, generations, world
+    params: {seed: 0}                 # passed to every step (a step's own params win)
+    steps:
+      - name: train-{domain}          # fan-out: one step per value, {domain} filled in everywhere
+        notebook: train               # notebooks/train.ipynb
+        foreach: {domain: [math, code, knowledge]}
+        params: {name: "tiny-{domain}", train: {data: {sets: ["{work_dir}/world/train/{domain}.jsonl"]}}}
+      - name: evaluate
+        notebook: evaluate
+        params: {...}
+
+``rpt run STUDY`` executes the steps in order into ``reports/<study>/<run-id>/`` (run-id: UTC time
+plus a short hash of the resolved study): ``notebooks/`` (the executed copies), ``figures/``,
+``tables/``, ``data/``, ``manifest.json`` and ``README.md``; then it refreshes ``reports/index``.
+Every step receives ``run_dir``, ``work_dir`` and ``step`` besides its params. Steps are idempotent:
+training and generation are cached under ``work_dir``, so a rerun after a crash or a parameter
+change redoes only what changed. A failing cell or a dead kernel marks the step failed in the
+manifest, keeps everything produced so far, skips the remaining steps and raises :class:`StepFailed`
+naming the step, the cell and the error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import ConfigError, _check, _read_yaml
+from .manifest import read_manifest, utc_now, write_manifest
+
+NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+RUN_FOLDERS = ("notebooks", "figures", "tables", "data")
+KEY_NUMBERS = "data/key_numbers.json"
+
+
+class StepFailed(RuntimeError):
+    """A study step failed; the message names the step, the cell and the error."""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    notebook: str                        # name under notebooks/ (without .ipynb) or a path
+    params: dict = field(default_factory=dict)
+
+    @property
+    def notebook_path(self) -> Path:
+        path = Path(self.notebook)
+        return path if path.suffix == ".ipynb" else NOTEBOOKS_DIR / f"{self.notebook}.ipynb"
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    steps: list[Step]
+    work_dir: str
+    params: dict = field(default_factory=dict)
+    description: str = ""
+    source: str = "<study>"
+
+    def resolved(self) -> dict:
+        """The study as it will run: fan-outs expanded, templates filled. Hashing this gives the run-id."""
+        return {"study": self.name, "description": self.description, "work_dir": self.work_dir,
+                "params": self.params, "steps": [asdict(step) for step in self.steps]}
+
+    def params_hash(self) -> str:
+        return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True, default=str).encode()).hexdigest()[:7]
+
+
+# --------------------------------------------------------------------------------------- loading
+
+def _fill(value: Any, names: dict[str, Any]) -> Any:
+    """Replace ``{name}`` in every string of ``value`` (recursively); unknown names are left as they are.
+
+    A string that is exactly one placeholder takes the value itself, so ``"{steps}"`` can be a list.
+    """
+    if isinstance(value, str):
+        whole = re.fullmatch(r"\{(\w+)\}", value)
+        if whole and whole.group(1) in names:
+            return names[whole.group(1)]
+        return re.sub(r"\{(\w+)\}", lambda m: str(names[m.group(1)]) if m.group(1) in names else m.group(0), value)
+    if isinstance(value, list):
+        return [_fill(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    return value
+
+
+def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
+    """Read and validate a study file; fan-outs are expanded into one :class:`Step` per value."""
+    source = "<study>" if isinstance(path, dict) else str(path)
+    raw = dict(path) if isinstance(path, dict) else _read_yaml(path)
+    raw.update(overrides or {})
+    allowed = ("study", "description", "work_dir", "params", "steps")
+    unknown = sorted(set(raw) - set(allowed))
+    _check(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(allowed)}")
+    _check(isinstance(raw.get("study"), str) and re.fullmatch(r"[\w.-]+", raw.get("study", "")) is not None,
+           source, "study", "is required: a name of letters, digits, '.', '_' or '-'")
+    work_dir = str(raw.get("work_dir") or f"runs/{raw['study']}")
+    shared = raw.get("params") or {}
+    _check(isinstance(shared, dict), source, "params", "must be a mapping")
+    _check(isinstance(raw.get("steps"), list) and raw["steps"], source, "steps", "must be a non-empty list")
+
+    steps: list[Step] = []
+    for i, entry in enumerate(raw["steps"]):
+        where = f"steps[{i}]"
+        _check(isinstance(entry, dict), source, where, "must be a mapping with name, notebook[, params, foreach]")
+        extra = sorted(set(entry) - {"name", "notebook", "params", "foreach"})
+        _check(not extra, source, f"{where}.{extra[0] if extra else ''}", "unknown field; allowed: name, notebook, params, foreach")
+        for key in ("name", "notebook"):
+            _check(isinstance(entry.get(key), str) and entry[key], source, f"{where}.{key}", "is required (a string)")
+        foreach = entry.get("foreach") or {}
+        _check(isinstance(foreach, dict) and all(isinstance(v, list) and v for v in foreach.values()), source,
+               f"{where}.foreach", "must map names to non-empty lists, e.g. {domain: [math, code]}")
+        params = entry.get("params") or {}
+        _check(isinstance(params, dict), source, f"{where}.params", "must be a mapping")
+        for combo in itertools.product(*foreach.values()) if foreach else [()]:
+            names = {"work_dir": work_dir, **dict(zip(foreach, combo))}
+            step = Step(_fill(entry["name"], names), entry["notebook"], _fill(params, names))
+            _check(step.notebook_path.exists(), source, f"{where}.notebook",
+                   f"{step.notebook_path} does not exist; available: {', '.join(sorted(available_notebooks()))}")
+            steps.append(step)
+    names = [s.name for s in steps]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    _check(not duplicates, source, "steps", f"step names must be unique after fan-out; repeated: {duplicates}")
+    for step in steps:
+        check_step_params(step, source)
+    return Study(raw["study"], steps, work_dir, _fill(shared, {"work_dir": work_dir}), raw.get("description", ""), source)
+
+
+def available_notebooks() -> list[str]:
+    return [p.stem for p in NOTEBOOKS_DIR.glob("*.ipynb")]
+
+
+def notebook_parameters(notebook: Path) -> dict[str, Any]:
+    """Names and default values of a notebook's ``parameters`` cell (papermill's own inspection)."""
+    import papermill
+
+    return {name: info["default"] for name, info in papermill.inspect_notebook(str(notebook)).items()}
+
+
+def check_step_params(step: Step, source: str) -> None:
+    """Every param must be a parameter of the step's notebook; training params are validated in full."""
+    known = notebook_parameters(step.notebook_path)
+    unknown = sorted(set(step.params) - set(known))
+    _check(not unknown, source, f"step {step.name!r}: params.{unknown[0] if unknown else ''}",
+           f"not a parameter of {step.notebook_path.name}; allowed: {', '.join(sorted(set(known) - {'run_dir', 'work_dir', 'step'}))}")
+    if isinstance(step.params.get("train"), dict) and step.params["train"]:
+        from .config import load_train_config
+
+        load_train_config({"out_dir": "<checked>", **step.params["train"]}, source=f"{source}: step {step.name!r}: train")
+
+
+# --------------------------------------------------------------------------------------- running
+
+def new_run_id(study: Study, now: datetime | None = None) -> str:
+    """``<UTC time>-<7 hex of the resolved study>``, e.g. ``20261126T051752Z-3f2a9c1``."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{study.params_hash()}"
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    manifest: dict
+
+
+def step_parameters(study: Study, step: Step, run_dir: Path) -> dict[str, Any]:
+    """What papermill injects: the shared params the notebook declares, then the step's own params,
+    then ``run_dir``, ``work_dir`` and ``step``."""
+    declared = notebook_parameters(step.notebook_path)
+    shared = {k: v for k, v in study.params.items() if k in declared}
+    return {**shared, **step.params, "run_dir": str(run_dir), "work_dir": study.work_dir, "step": step.name}
+
+
+def run_study(study: Study, reports_root: str | Path = "reports", run_id: str | None = None,
+              kernel: str = "python3", progress: bool = True, seeds: dict | None = None) -> RunResult:
+    """Execute every step of ``study`` into ``reports_root/<study>/<run-id>/`` and refresh the index.
+
+    Raises :class:`StepFailed` after recording the failure (the manifest and index are written first).
+    """
+    import papermill
+
+    from .report import refresh
+
+    run_dir = Path(reports_root) / study.name / (run_id or new_run_id(study))
+    for folder in RUN_FOLDERS:
+        (run_dir / folder).mkdir(parents=True, exist_ok=True)
+    Path(study.work_dir).mkdir(parents=True, exist_ok=True)
+    steps = [{"name": s.name, "notebook": f"notebooks/{s.name}.ipynb", "source": str(s.notebook_path),
+              "status": "pending", "seconds": None, "error": None, "cell": None} for s in study.steps]
+    manifest = {"kind": "study", "study": study.name, "run_id": run_dir.name, "status": "running",
+                "started_at": utc_now(), "finished_at": None, "params": study.resolved(),
+                "seeds": seeds or {k: v for k, v in study.params.items() if "seed" in k}, "steps": steps,
+                "key_numbers": {}}
+    write_manifest(run_dir, **manifest)
+    failure = None
+    for step, entry in zip(study.steps, steps):
+        if failure:
+            entry["status"] = "skipped"
+            continue
+        if progress:
+            print(f"[{study.name}] step {step.name} ({step.notebook_path.name})", flush=True)
+        started = time.perf_counter()
+        try:
+            papermill.execute_notebook(str(step.notebook_path), str(run_dir / entry["notebook"]),
+                                       parameters=step_parameters(study, step, run_dir), kernel_name=kernel,
+                                       progress_bar=progress, cwd=str(Path.cwd()), log_output=False)
+            entry["status"] = "done"
+        except Exception as exc:  # a failing cell, a dead kernel, a missing kernel: all fail the step
+            entry.update(status="failed", **describe_failure(exc, run_dir / entry["notebook"]))
+            failure = StepFailed(f"study {study.name!r}, step {step.name!r} failed"
+                                 + (f" at cell {entry['cell']}" if entry["cell"] is not None else "")
+                                 + f": {entry['error']} (executed notebook: {run_dir / entry['notebook']})")
+        entry["seconds"] = round(time.perf_counter() - started, 1)
+        write_manifest(run_dir, **manifest)
+    manifest.update(status="failed" if failure else "done", finished_at=utc_now(), key_numbers=read_key_numbers(run_dir))
+    write_manifest(run_dir, **manifest)
+    refresh(reports_root)
+    if failure:
+        raise failure
+    return RunResult(run_dir, read_manifest(run_dir))
+
+
+def describe_failure(exc: Exception, executed: Path) -> dict[str, Any]:
+    """``{"error": "<Name>: <message>", "cell": index | None}`` for papermill's and the kernel's errors."""
+    name = type(exc).__name__
+    if name == "PapermillExecutionError":
+        return {"error": f"{exc.ename}: {exc.evalue}", "cell": _failed_cell(executed, exc.exec_count)}
+    return {"error": f"{name}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+            "cell": _failed_cell(executed, None)}
+
+
+def _failed_cell(executed: Path, exec_count: int | None) -> int | None:
+    """Index of the failing code cell in the executed notebook (papermill marks it), if it can be found."""
+    try:
+        cells = json.loads(executed.read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    for index, cell in enumerate(cells):
+        if cell.get("cell_type") != "code":
+            continue
+        if exec_count is not None and cell.get("execution_count") == exec_count:
+            return index
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return index
+    return None
+
+
+def record_key_numbers(run_dir: str | Path, **numbers: Any) -> dict:
+    """Merge ``numbers`` into the run's key numbers (shown in the index); called from notebooks."""
+    from .atomic import write_atomic
+
+    path = Path(run_dir) / KEY_NUMBERS
+    merged = {**read_key_numbers(run_dir), **{k: (round(v, 2) if isinstance(v, float) else v) for k, v in numbers.items()}}
+    write_atomic(path, json.dumps(merged, indent=2, default=str))
+    return merged
+
+
+def read_key_numbers(run_dir: str | Path) -> dict:
+    path = Path(run_dir) / KEY_NUMBERS
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def plan(study: Study) -> str:
+    """The study as text: one block per step with its notebook and parameters (``rpt run --dry-run``)."""
+    lines = [f"study {study.name}: {len(study.steps)} steps; work_dir {study.work_dir}"]
+    if study.description:
+        lines.append(f"  {study.description}")
+    for i, step in enumerate(study.steps, 1):
+        lines.append(f"{i:>3}. {step.name}  [{step.notebook_path.name}]")
+        lines += [f"       {line}" for line in yaml.safe_dump(step.params, sort_keys=False, width=100).splitlines()
+                  if step.params]
+    return "\n".join(lines)
+
+
+__all__ = ["Study", "Step", "StepFailed", "RunResult", "load_study", "run_study", "new_run_id", "plan",
+           "record_key_numbers", "read_key_numbers", "notebook_parameters", "ConfigError"]

@@ -1,0 +1,172 @@
+"""A small study end to end through papermill: report layout, manifest, index, caching, failures."""
+
+import json
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+import yaml
+
+from rpt_core.items import Item, write_items
+from rpt_core.study import NOTEBOOKS_DIR, StepFailed, load_study, run_study
+
+from conftest import WORDS, build_yes_world
+
+NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+
+
+def test_every_notebook_has_a_parameters_cell_and_no_outputs():
+    assert {p.stem for p in NOTEBOOKS} >= {"train", "evaluate", "observational", "interventional", "dynamics",
+                                           "methodology"}
+    for path in NOTEBOOKS:
+        nb = nbformat.read(path, as_version=4)
+        tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(tagged) == 1, f"{path.name}: needs exactly one cell tagged 'parameters'"
+        assert nb.cells[0].cell_type == "markdown", f"{path.name}: should open with its narrative"
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs and cell.execution_count is None, f"{path.name}: stored outputs"
+
+
+def small_study(root: Path, broken: bool = False) -> dict:
+    """Train a tiny model on the yes task, evaluate base + checkpoints, run every analysis notebook."""
+    def bench(name, domain, n):
+        return [Item(name, str(i), [{"role": "user", "content": f"Question {i}: say yes."}], "label",
+                     {"answer": "yes", "labels": WORDS}, domain) for i in range(n)]
+    write_items(root / "items" / "yes_knowledge.jsonl", bench("yes_knowledge", "knowledge", 12))
+    write_items(root / "items" / "yes_math.jsonl", bench("yes_math", "math", 6))
+    registry = {"models": [{"name": "tiny-base", "size_b": 0.0001},
+                           {"name": "tiny-rl", "base": "tiny-base", "domains": ["knowledge"], "algorithm": "grpo",
+                            "training_data": "yes task"}]}
+    train = {"model": {"path": str(root / "base"), "dtype": "float32"}, "data": {"sets": [str(root / "yes.jsonl")]},
+             "algorithm": "grpo", "rl": {"learning_rate": 2e-3, "prompts_per_step": 8, "num_generations": 8,
+                                         "per_device_batch_size": 32, "max_completion_length": 8,
+                                         "temperature": 1.0, "max_steps": 4},
+             "runtime": {"device": "cpu", "reward_workers": 2}, "save_steps": 2}
+    benchmarks = [{"name": "yes_knowledge"}, {"name": "yes_math", "repeats": 4 if not broken else 1}]
+    if broken:
+        benchmarks.append({"name": "no_such_benchmark"})
+    analysis = {"registry": registry, "n_boot": 50}
+    return {"study": "small", "description": "tiny end-to-end study", "work_dir": str(root / "work"),
+            "params": {"seed": 0},
+            "steps": [
+                {"name": "train", "notebook": "train", "params": {"name": "tiny-rl", "train": train}},
+                {"name": "evaluate", "notebook": "evaluate",
+                 "params": {"models": [{"name": "tiny-base", "path": str(root / "base")}], "checkpoints_of": ["tiny-rl"],
+                            "benchmarks": benchmarks, "items_dir": str(root / "items"),
+                            "sampling": {"temperature": 1.0, "top_p": 1.0, "max_new_tokens": 8, "seed": 0}}},
+                {"name": "observational", "notebook": "observational", "params": analysis},
+                {"name": "interventional", "notebook": "interventional", "params": analysis},
+                {"name": "dynamics", "notebook": "dynamics",
+                 "params": {"runs": [{"name": "tiny-rl", "base": "tiny-base", "domains": ["knowledge"]}], "n_boot": 50}},
+                {"name": "methodology", "notebook": "methodology", "params": analysis},
+            ]}
+
+
+@pytest.fixture(scope="module")
+def study_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("study")
+    build_yes_world(root)
+    (root / "small.yaml").write_text(yaml.safe_dump(small_study(root)))
+    return root
+
+
+def test_small_study_runs_end_to_end_and_a_rerun_reuses_the_caches(study_root):
+    reports = study_root / "reports"
+    first = run_study(load_study(study_root / "small.yaml"), reports_root=reports, run_id="run-1", progress=False)
+    manifest = first.manifest
+    assert manifest["status"] == "done" and [s["status"] for s in manifest["steps"]] == ["done"] * 6
+    assert manifest["git"]["commit"] and "torch" in manifest["packages"] and manifest["params"]["study"] == "small"
+    run = first.run_dir
+    for name in ("fig2_id_ood", "fig3_domains", "fig4_single_domain", "transfer_matrix", "benchmark_accuracy",
+                 "fig5_dynamics_tiny-rl", "train_reward_tiny-rl"):
+        for ext in ("png", "svg", "html", "csv"):
+            assert (run / "figures" / f"{name}.{ext}").stat().st_size > 0, f"{name}.{ext}"
+    for name in ("models", "id_ood", "transfer_matrix", "robustness", "benchmark_accuracy", "summary_evaluate"):
+        for ext in ("csv", "md", "tex"):
+            assert (run / "tables" / f"{name}.{ext}").exists(), f"{name}.{ext}"
+    for step in manifest["steps"]:
+        assert (run / step["notebook"]).exists()
+    records = pd.concat(pd.read_parquet(p) for p in (run / "data" / "records").glob("*.parquet"))
+    assert set(records["model"]) == {"tiny-base", "tiny-rl@2", "tiny-rl@4", "tiny-rl"}
+    assert (records[records["benchmark"] == "yes_math"].groupby("model")["sample_index"].nunique() == 4).all()
+    log = pd.read_csv(run / "data" / "generation_log_evaluate.csv")
+    assert (log["generated"] > 0).all()
+    assert (reports / "index.md").exists() and (reports / "index.html").exists() and (run / "README.md").exists()
+    assert manifest["key_numbers"]
+    from rpt_core.report import check_page
+
+    page = check_page(reports / "index.html")   # a real headless Chromium
+    assert not page.errors and not page.broken_images and not page.external_requests
+    assert sum(1 for img in page.images if "fig2_id_ood" in img["src"]) == 1
+
+    second = run_study(load_study(study_root / "small.yaml"), reports_root=reports, run_id="run-2", progress=False)
+    log = pd.read_csv(second.run_dir / "data" / "generation_log_evaluate.csv")
+    assert (log["generated"] == 0).all() and (log["from cache"] > 0).all(), "a rerun must not regenerate"
+    executed = nbformat.read(second.run_dir / "notebooks" / "train.ipynb", as_version=4)
+    assert "reused a finished run" in json.dumps([c.get("outputs") for c in executed.cells])
+    old, new = (pd.read_parquet(r.run_dir / "data" / "records" / "tiny-rl.parquet") for r in (first, second))
+    pd.testing.assert_frame_equal(old, new)
+
+
+def test_a_broken_step_is_recorded_and_named(study_root):
+    study = load_study(small_study(study_root, broken=True))
+    reports = study_root / "reports-broken"
+    with pytest.raises(StepFailed) as error:
+        run_study(study, reports_root=reports, run_id="bad", progress=False)
+    message = str(error.value)
+    assert "step 'evaluate'" in message and "at cell" in message and "no_such_benchmark" in message
+    manifest = json.loads((reports / "small" / "bad" / "manifest.json").read_text())
+    statuses = {s["name"]: s["status"] for s in manifest["steps"]}
+    assert manifest["status"] == "failed" and statuses["train"] == "done" and statuses["evaluate"] == "failed"
+    assert all(statuses[name] == "skipped" for name in ("observational", "interventional", "dynamics", "methodology"))
+    failed = next(s for s in manifest["steps"] if s["name"] == "evaluate")
+    assert "no_such_benchmark" in failed["error"] and isinstance(failed["cell"], int)
+    assert (reports / "small" / "bad" / "notebooks" / "train.ipynb").exists()   # kept what was produced
+    assert "failed" in (reports / "index.md").read_text()
+
+
+def test_bad_study_files_name_the_field(tmp_path):
+    from rpt_core.config import ConfigError
+
+    cases = [({"steps": []}, "study: is required"),
+             ({"study": "s", "steps": [{"name": "a", "notebook": "nope"}]}, "steps[0].notebook"),
+             ({"study": "s", "steps": [{"name": "a", "notebook": "train", "params": {"lr": 1}}]},
+              "params.lr: not a parameter of train.ipynb"),
+             ({"study": "s", "steps": [{"name": "a", "notebook": "train"}, {"name": "a", "notebook": "train"}]},
+              "repeated: ['a']"),
+             ({"study": "s", "steps": [{"name": "t", "notebook": "train",
+                                        "params": {"train": {"model": {"path": "m"}, "data": {"sets": ["x.jsonl"]},
+                                                             "algorithm": "ppo"}}}]}, "algorithm: 'ppo' is not allowed")]
+    for raw, message in cases:
+        path = tmp_path / "s.yaml"
+        path.write_text(yaml.safe_dump(raw))
+        with pytest.raises(ConfigError, match=None) as error:
+            load_study(path)
+        assert message in str(error.value), (message, str(error.value))
+
+
+def test_fan_out_expands_steps_and_fills_templates():
+    study = load_study({"study": "s", "work_dir": "w", "steps": [
+        {"name": "train-{domain}", "notebook": "train", "foreach": {"domain": ["math", "code"]},
+         "params": {"name": "m-{domain}", "train_params": "{work_dir}/{domain}.yaml"}}]})
+    assert [(s.name, s.params["name"], s.params["train_params"]) for s in study.steps] == [
+        ("train-math", "m-math", "w/math.yaml"), ("train-code", "m-code", "w/code.yaml")]
+
+
+def test_cli_validate_and_dry_run(tmp_path, capsys):
+    from rpt_core.cli import main
+
+    good = tmp_path / "good.yaml"
+    good.write_text(yaml.safe_dump({"study": "s", "steps": [
+        {"name": "methodology", "notebook": "methodology", "params": {"n_boot": 10}}]}))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"study": "s", "steps": [{"name": "m", "notebook": "methodology",
+                                                             "params": {"nboot": 10}}]}))
+    assert main(["validate", str(good)]) == 0
+    assert "study 's': 1 steps" in capsys.readouterr().out
+    assert main(["validate", str(good), str(bad)]) == 1
+    assert "params.nboot: not a parameter of methodology.ipynb; allowed:" in capsys.readouterr().err
+    assert main(["run", str(good), "--dry-run"]) == 0
+    assert "1. methodology  [methodology.ipynb]" in capsys.readouterr().out
