@@ -5,7 +5,9 @@ A study file (YAML)::
     study: demo                       # reports/<study>/<run-id>/
     description: one line for the index
     work_dir: runs/demo               # caches shared by every run: checkpoints, generations, world
-    params: {seed: 0}                 # passed to every step (a step's own params win)
+    params: {seed: 0}                 # passed to every step that declares them (a step's own win)
+    resources: {gpus: 8, gpu_memory_gib: 80, zero_stage: 2}   # declared hardware, for the estimates
+    x-rl: &rl {...}                   # top-level keys starting with x- hold YAML anchors, ignored
     steps:
       - name: train-{domain}          # fan-out: one step per value, {domain} filled in everywhere
         notebook: train               # notebooks/train.ipynb
@@ -71,6 +73,7 @@ class Study:
     params: dict = field(default_factory=dict)
     description: str = ""
     source: str = "<study>"
+    resources: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
         """The study as it will run: fan-outs expanded, templates filled. Hashing this gives the run-id."""
@@ -105,8 +108,8 @@ def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
     source = "<study>" if isinstance(path, dict) else str(path)
     raw = dict(path) if isinstance(path, dict) else _read_yaml(path)
     raw.update(overrides or {})
-    allowed = ("study", "description", "work_dir", "params", "steps")
-    unknown = sorted(set(raw) - set(allowed))
+    allowed = ("study", "description", "work_dir", "params", "steps", "resources")
+    unknown = sorted(k for k in set(raw) - set(allowed) if not k.startswith("x-"))  # x-*: YAML anchors
     _check(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(allowed)}")
     _check(isinstance(raw.get("study"), str) and re.fullmatch(r"[\w.-]+", raw.get("study", "")) is not None,
            source, "study", "is required: a name of letters, digits, '.', '_' or '-'")
@@ -139,7 +142,14 @@ def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
     _check(not duplicates, source, "steps", f"step names must be unique after fan-out; repeated: {duplicates}")
     for step in steps:
         check_step_params(step, source)
-    return Study(raw["study"], steps, work_dir, _fill(shared, {"work_dir": work_dir}), raw.get("description", ""), source)
+    resources = raw.get("resources") or {}
+    _check(isinstance(resources, dict) and set(resources) <= {"gpus", "gpu_memory_gib", "zero_stage"}, source,
+           "resources", "must be a mapping with gpus, gpu_memory_gib, zero_stage")
+    study = Study(raw["study"], steps, work_dir, _fill(shared, {"work_dir": work_dir}), raw.get("description", ""),
+                  source, resources)
+    problems = check_study(study)
+    _check(not problems, source, "steps", "; ".join(problems))
+    return study
 
 
 def available_notebooks() -> list[str]:
@@ -276,17 +286,125 @@ def read_key_numbers(run_dir: str | Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
+def _step_models(step: Study, params: dict) -> list[str]:
+    return [m["path"] for m in params.get("models") or []] + (
+        [params["train"]["model"]["path"]] if isinstance(params.get("train"), dict) and params["train"].get("model") else [])
+
+
+def _benchmark_sizes(params: dict, work_dir: str) -> dict[str, int | None]:
+    """items x repeats per benchmark of an evaluate step; ``None`` where the size is not known yet."""
+    from .benchmarks import BENCHMARKS
+    from .benchmarks.tinyworld import BENCHMARKS as TINY
+
+    sizes = {}
+    for entry in params.get("benchmarks") or []:
+        entry = {"name": entry} if isinstance(entry, str) else entry
+        name = entry["name"]
+        file = Path(params.get("items_dir") or "") / f"{name}.jsonl"
+        if name in BENCHMARKS:
+            n, repeats = BENCHMARKS[name].size, BENCHMARKS[name].repeats
+        elif file.exists():
+            n, repeats = sum(1 for line in file.read_text().splitlines() if line.strip()), 1
+        elif name in TINY:  # a tiny-world benchmark not written yet: its default size
+            from .benchmarks.tinyworld import Sizes
+
+            n, repeats = (Sizes().test_small if TINY[name].small else Sizes().test), TINY[name].repeats
+        else:
+            n, repeats = None, 1
+        if n is not None and entry.get("limit"):
+            n = min(n, entry["limit"])
+        sizes[name] = None if n is None else n * (entry.get("repeats") or repeats)
+    return sizes
+
+
+def check_study(study: Study) -> list[str]:
+    """Guard rails before a long run: model ids well-formed, benchmarks known."""
+    from .benchmarks import BENCHMARKS
+    from .benchmarks.tinyworld import BENCHMARKS as TINY
+    from .estimate import hub_id_problem
+
+    problems = []
+    for step in study.steps:
+        params = {**study.params, **step.params}
+        for path in _step_models(step, params):
+            problem = hub_id_problem(path)
+            if problem and not path.startswith(study.work_dir):   # models made by earlier steps
+                problems.append(f"step {step.name!r}: model {problem}")
+        for entry in params.get("benchmarks") or []:
+            name = entry if isinstance(entry, str) else entry.get("name")
+            if name not in BENCHMARKS and name not in TINY and not (Path(params.get("items_dir") or "") / f"{name}.jsonl").exists():
+                problems.append(f"step {step.name!r}: unknown benchmark {name!r}; allowed: {', '.join([*BENCHMARKS, *TINY])} "
+                                "or a <name>.jsonl in items_dir")
+    return problems
+
+
+def estimates(study: Study) -> list:
+    """Per-step cost estimates (:mod:`rpt_core.estimate`): generations, tokens, steps, memory, GPU-hours."""
+    from .config import load_train_config
+    from .estimate import Estimate, estimate_eval, estimate_train
+
+    gpus = int(study.resources.get("gpus", 1))
+    memory = float(study.resources.get("gpu_memory_gib", 80))
+    zero = int(study.resources.get("zero_stage", 0))
+    out = []
+    evaluable: dict[str, int] = {}   # training run -> checkpoints + final model
+    for step in study.steps:
+        params = {**study.params, **step.params}
+        if isinstance(params.get("train"), dict) and params["train"]:
+            config = load_train_config({"out_dir": "<estimate>", **params["train"]})
+            files = [Path(s) for s in config.data.sets if s.endswith(".jsonl")]
+            if files and all(f.exists() for f in files):
+                n = sum(min(config.data.size or 10**9, sum(1 for _ in f.open())) for f in files)
+            else:
+                n = (config.data.size or (40_000 if len(config.data.sets) == 1 else 13_333)) * len(config.data.sets)
+            out.append(estimate_train(step.name, config, n, gpus, memory, zero))
+            evaluable[params.get("name", step.name)] = out[-1].optimizer_steps // config.save_steps + 1
+        elif params.get("benchmarks"):
+            sizes = _benchmark_sizes(params, study.work_dir)
+            known = {b: n for b, n in sizes.items() if n is not None}
+            runs = params.get("checkpoints_of") or []
+            models = [*(params.get("models") or []),
+                      *({"name": f"{run} (x{evaluable.get(run, 1)} checkpoints)", "path": f"{study.work_dir}/train/{run}"}
+                        for run in runs)]
+            step_estimates = estimate_eval(step.name, {**params, "models": models}, known, memory)
+            for est, model in zip(step_estimates, models):
+                copies = evaluable.get(model["path"].rsplit("/", 1)[-1], 1) if model["path"].startswith(study.work_dir) else 1
+                est.generations, est.max_tokens = est.generations * copies, est.max_tokens * copies
+                est.gpu_hours = est.gpu_hours * copies if est.gpu_hours is not None else None
+                if len(known) < len(sizes):
+                    est.notes.append(f"not counted (size unknown until loaded): {', '.join(b for b in sizes if b not in known)}")
+            out += step_estimates
+        else:
+            out.append(Estimate(step.name, "cpu"))
+    for est in out:  # models that earlier steps of this study produce have no size yet: not worth a note
+        est.notes = [n for n in est.notes if not (n.startswith("parameter count of") and study.work_dir in n)]
+    return out
+
+
 def plan(study: Study) -> str:
-    """The study as text: one block per step with its notebook and parameters (``rpt run --dry-run``)."""
+    """The study as text: each step with its notebook, parameters and cost estimate (``--dry-run``)."""
     lines = [f"study {study.name}: {len(study.steps)} steps; work_dir {study.work_dir}"]
     if study.description:
         lines.append(f"  {study.description}")
+    if study.resources:
+        lines.append(f"  resources: {study.resources}")
+    by_step: dict[str, list] = {}
+    for est in estimates(study):
+        by_step.setdefault(est.step.split(":")[0], []).append(est)
     for i, step in enumerate(study.steps, 1):
         lines.append(f"{i:>3}. {step.name}  [{step.notebook_path.name}]")
         lines += [f"       {line}" for line in yaml.safe_dump(step.params, sort_keys=False, width=100).splitlines()
                   if step.params]
+        for est in by_step.get(step.name, []):
+            if est.kind != "cpu":
+                label = est.step.split(":", 1)[1].strip() if ":" in est.step else ""
+                lines.append(f"     = {label + ': ' if label else ''}{est.line()}")
+    total = [e for e in estimates(study) if e.gpu_hours is not None]
+    lines.append(f"total: {sum(e.generations for e in total):,} generations, <= {sum(e.max_tokens for e in total) / 1e6:,.1f} M "
+                 f"tokens, {sum(e.optimizer_steps for e in total):,} optimizer steps, ~{sum(e.gpu_hours for e in total):,.1f} GPU-hours")
     return "\n".join(lines)
 
 
-__all__ = ["Study", "Step", "StepFailed", "RunResult", "load_study", "run_study", "new_run_id", "plan",
+__all__ = ["Study", "Step", "StepFailed", "RunResult", "load_study", "run_study", "new_run_id", "plan", "estimates",
+           "check_study",
            "record_key_numbers", "read_key_numbers", "notebook_parameters", "ConfigError"]
