@@ -144,6 +144,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(plan(study))
         return 0
+    if args.print_step:
+        import yaml
+
+        from .study import step_parameters
+
+        step = next((s for s in study.steps if s.name == args.print_step), None)
+        if step is None:
+            print(f"rpt run: error: no step {args.print_step!r}; steps: {', '.join(s.name for s in study.steps)}",
+                  file=sys.stderr)
+            return 2
+        run_dir = f"{args.reports}/{study.name}/{args.run_id or '<run-id>'}"
+        print(yaml.safe_dump(step_parameters(study, step, run_dir), sort_keys=False), end="")
+        return 0
     try:
         result = run_study(study, reports_root=args.reports, run_id=args.run_id)
     except StepFailed as exc:
@@ -231,6 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print the plan and stop")
     p.add_argument("--reports", default="reports", help="reports root (default: reports)")
     p.add_argument("--run-id", help="use this run-id instead of <UTC time>-<params hash>")
+    p.add_argument("--print-step", metavar="NAME",
+                   help="print one step's resolved parameters as YAML (for papermill -f, e.g. per shard) and stop")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("validate", help="check params files (study, training, evaluation, registry)")
     p.add_argument("files", nargs="+")

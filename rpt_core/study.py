@@ -286,9 +286,21 @@ def read_key_numbers(run_dir: str | Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def _step_models(step: Study, params: dict) -> list[str]:
-    return [m["path"] for m in params.get("models") or []] + (
-        [params["train"]["model"]["path"]] if isinstance(params.get("train"), dict) and params["train"].get("model") else [])
+def _eval_models(params: dict) -> list[dict]:
+    """The explicit ``models`` of an evaluate step plus those its ``registry_models`` adds."""
+    models = list(params.get("models") or [])
+    if params.get("registry_models"):
+        from .registry import load_registry
+
+        models += [{"name": e.name, "path": e.path} for e in load_registry(params["registry_models"])
+                   if e.path and (e.confirmed or not params.get("only_confirmed"))]
+    return models
+
+
+def _step_models(params: dict) -> list[str]:
+    train = params.get("train")
+    return [m["path"] for m in _eval_models(params)] + (
+        [train["model"]["path"]] if isinstance(train, dict) and train.get("model") else [])
 
 
 def _benchmark_sizes(params: dict, work_dir: str) -> dict[str, int | None]:
@@ -326,7 +338,7 @@ def check_study(study: Study) -> list[str]:
     problems = []
     for step in study.steps:
         params = {**study.params, **step.params}
-        for path in _step_models(step, params):
+        for path in _step_models(params):
             problem = hub_id_problem(path)
             if problem and not path.startswith(study.work_dir):   # models made by earlier steps
                 problems.append(f"step {step.name!r}: model {problem}")
@@ -363,7 +375,7 @@ def estimates(study: Study) -> list:
             sizes = _benchmark_sizes(params, study.work_dir)
             known = {b: n for b, n in sizes.items() if n is not None}
             runs = params.get("checkpoints_of") or []
-            models = [*(params.get("models") or []),
+            models = [*_eval_models(params),
                       *({"name": f"{run} (x{evaluable.get(run, 1)} checkpoints)", "path": f"{study.work_dir}/train/{run}"}
                         for run in runs)]
             step_estimates = estimate_eval(step.name, {**params, "models": models}, known, memory)

@@ -69,8 +69,11 @@ def check_outputs(paths, chart):
     svg = paths["svg"].read_text()
     assert svg.lstrip().startswith("<svg") and "<text" in svg
     html = paths["html"].read_text()
-    assert re.search(r"<script[^>]*\bsrc=", html) is None, "HTML must not load scripts from the network"
-    assert "vegaEmbed" in html and len(html) > 200_000  # vega, vega-lite, vega-embed inlined
+    sources = re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", html)
+    assert sources == ["vega-embed.js"], "HTML must load its scripts from the local bundle only"
+    bundle = paths["html"].parent / "vega-embed.js"
+    assert "window.vegaEmbed" in bundle.read_text() and bundle.stat().st_size > 200_000
+    assert "vegaEmbed(" in html and len(html) < 200_000
     csv = paths["csv"].read_text()
     assert not re.search(r"\b(nan|inf|NaN|Infinity)\b", csv)
     assert len(pd.read_csv(paths["csv"])) == len(chart.data) > 0
@@ -170,3 +173,12 @@ def test_formatting_helpers():
     assert "a\\|b" in md and "x\\|y" in md and tables.PLACEHOLDER in md and no_nan(md)
     assert tables.latex_escape("a_b & 5% #1 {x} ~ Δ θ̂ —") == (
         r"a\_b \& 5\% \#1 \{x\} \textasciitilde{} $\Delta$ $\hat{\theta}$ ---")
+
+
+def test_interactive_figure_renders_offline_in_headless_chromium(study, tmp_path):
+    from rpt_core.report import check_page
+
+    paths = figures.save(figures.fig_transfer_matrix(stats.transfer_matrix(study["strata"])), None, tmp_path, "tm")
+    page = check_page(paths["html"])
+    assert not page.errors and not page.external_requests, (page.errors, page.external_requests)
+    assert any(url.endswith("vega-embed.js") for url in page.requests)
