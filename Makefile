@@ -37,9 +37,10 @@ test: install
 bench: install
 	$(PY) benchmarks/verify_humaneval.py
 
-# The main job on the embedded default (offline, CPU). For now: the verifiers on examples/.
+# The main job on the embedded default (offline, CPU): the tiny-world study, both halves of the paper,
+# into reports/demo/<run-id>/ (per-step durations printed at the end).
 demo: install
-	$(VENV)/bin/rpt verify examples/verify.jsonl
+	$(VENV)/bin/rpt run params/demo.yaml
 
 # JupyterLab on the project: the notebooks in notebooks/, executed reports in reports/.
 lab: install

@@ -57,7 +57,8 @@ class Generator(Protocol):
 
 def model_fingerprint(model: str, revision: str | None = None) -> str:
     """Identity of a model for cache keys: hub id + revision, or for a local directory a hash of
-    its config and weight files (names, sizes and the first and last MiB of each file)."""
+    its config and weight files (names, sizes and the first and last MiB of each file). The folder's
+    location is not part of it: the same weights give the same keys (and seeds) wherever they are."""
     path = Path(model)
     if not path.is_dir():
         return f"{model}@{revision or 'main'}"
@@ -71,7 +72,7 @@ def model_fingerprint(model: str, revision: str | None = None) -> str:
                 if size > 2 << 20:
                     f.seek(-(1 << 20), os.SEEK_END)
                     digest.update(f.read())
-    return f"{path.resolve()}#{digest.hexdigest()[:16]}"
+    return f"local#{digest.hexdigest()[:16]}"
 
 
 def render_prompt(tokenizer, messages: list[dict], chat: bool = True) -> str:

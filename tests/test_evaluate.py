@@ -147,3 +147,12 @@ def test_vllm_and_hf_backends_on_fixture_items_of_every_domain(tiny_model, tmp_p
     assert sorted(vllm_records["key"]) == sorted(hf_records["key"])  # same plan, same content keys
     assert (vllm_records["tokens"] <= SAMPLING.max_new_tokens).all()
     assert set(vllm_records["finish_reason"]) <= {"stop", "length"}
+
+
+def test_a_local_model_is_identified_by_its_files_not_its_location(tiny_model, tmp_path):
+    import shutil
+
+    from rpt_core.generate import model_fingerprint
+
+    moved = shutil.copytree(tiny_model, tmp_path / "elsewhere")
+    assert model_fingerprint(str(moved)) == model_fingerprint(tiny_model)

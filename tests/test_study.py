@@ -45,15 +45,16 @@ def small_study(root: Path, broken: bool = False) -> dict:
                                          "temperature": 1.0, "max_steps": 4},
              "runtime": {"device": "cpu", "reward_workers": 2}, "save_steps": 2}
     benchmarks = [{"name": "yes_knowledge"}, {"name": "yes_math", "repeats": 4 if not broken else 1}]
-    if broken:
-        benchmarks.append({"name": "no_such_benchmark"})
+    models = [{"name": "tiny-base", "path": str(root / "base")}]
+    if broken:  # passes validation (a model an earlier step would make) but is missing when the cell runs
+        models.append({"name": "ghost", "path": str(root / "work" / "train" / "no_such_run" / "final")})
     analysis = {"registry": registry, "n_boot": 50}
     return {"study": "small", "description": "tiny end-to-end study", "work_dir": str(root / "work"),
             "params": {"seed": 0},
             "steps": [
                 {"name": "train", "notebook": "train", "params": {"name": "tiny-rl", "train": train}},
                 {"name": "evaluate", "notebook": "evaluate",
-                 "params": {"models": [{"name": "tiny-base", "path": str(root / "base")}], "checkpoints_of": ["tiny-rl"],
+                 "params": {"models": models, "checkpoints_of": ["tiny-rl"],
                             "benchmarks": benchmarks, "items_dir": str(root / "items"),
                             "sampling": {"temperature": 1.0, "top_p": 1.0, "max_new_tokens": 8, "seed": 0}}},
                 {"name": "observational", "notebook": "observational", "params": analysis},
@@ -116,13 +117,13 @@ def test_a_broken_step_is_recorded_and_named(study_root):
     with pytest.raises(StepFailed) as error:
         run_study(study, reports_root=reports, run_id="bad", progress=False)
     message = str(error.value)
-    assert "step 'evaluate'" in message and "at cell" in message and "no_such_benchmark" in message
+    assert "step 'evaluate'" in message and "at cell" in message and "no_such_run" in message
     manifest = json.loads((reports / "small" / "bad" / "manifest.json").read_text())
     statuses = {s["name"]: s["status"] for s in manifest["steps"]}
     assert manifest["status"] == "failed" and statuses["train"] == "done" and statuses["evaluate"] == "failed"
     assert all(statuses[name] == "skipped" for name in ("observational", "interventional", "dynamics", "methodology"))
     failed = next(s for s in manifest["steps"] if s["name"] == "evaluate")
-    assert "no_such_benchmark" in failed["error"] and isinstance(failed["cell"], int)
+    assert "no_such_run" in failed["error"] and isinstance(failed["cell"], int)
     assert (reports / "small" / "bad" / "notebooks" / "train.ipynb").exists()   # kept what was produced
     assert "failed" in (reports / "index.md").read_text()
 

@@ -114,3 +114,10 @@ def test_text_verifier_compares_numbers_numerically():
     assert verify("text", "ANSWER: 0.050", {"answer": "0.05"}).correct
     assert not verify("text", "ANSWER: 0.06", {"answer": "0.05"}).correct
     assert verify("text", "\\boxed{x}", {"answer": "  "}).reason == "invalid_reference"
+
+
+def test_plain_number_fast_path_agrees_with_math_verify():
+    from rpt_core.rewards.math import _compare
+
+    for answer, gold in [("14", "14.0"), ("15", "14"), ("-3", "3"), ("2.50", "2.5"), ("0.1", "0.10000"), ("7", "-7")]:
+        assert verify("math", f"ANSWER: {answer}", {"answer": gold}).correct == _compare(gold, answer), (answer, gold)

@@ -110,6 +110,14 @@ def _normalize(text: str) -> str:
     return re.sub(r"\s+|\\[,!;: ]|\\left|\\right", "", text).rstrip(".").lower()
 
 
+def _plain_number(text: str):
+    """The exact value of a plain decimal ("-12", "3.50", "1,000"), else ``None``."""
+    from decimal import Decimal
+
+    text = text.replace(",", "")
+    return Decimal(text) if re.fullmatch(r"-?\d+(?:\.\d+)?", text) else None
+
+
 def verify_math(completion: str, reference: dict, timeout_s: float = 5.0) -> Verdict:
     """reference: ``{"answer": str}`` (LaTeX or plain). Correct iff the extracted final answer is
     mathematically equivalent to the reference (Math-Verify; e.g. ``0.5`` == ``\\frac{1}{2}``)."""
@@ -119,6 +127,9 @@ def verify_math(completion: str, reference: dict, timeout_s: float = 5.0) -> Ver
         return Verdict(False, None, "no_answer", NAME, "no \\boxed{}, ANSWER: or #### answer found")
     if _normalize(answer) == _normalize(gold):
         return Verdict(True, answer, "ok", NAME)
+    plain = [_plain_number(_normalize(x)) for x in (answer, gold)]
+    if None not in plain:  # two plain decimals: Math-Verify would compare their values, so do it here
+        return Verdict(plain[0] == plain[1], answer, "ok" if plain[0] == plain[1] else "wrong", NAME)
     if len(answer) > MAX_ANSWER_CHARS:
         return Verdict(False, answer[:200], "wrong", NAME, f"answer longer than {MAX_ANSWER_CHARS} chars")
     status, value = _pool.compare(gold, answer, timeout_s)
