@@ -55,16 +55,23 @@ class Generator(Protocol):
     def generate(self, prompts: list[str], sampling: Sampling, seeds: list[int]) -> list[Completion]: ...
 
 
+MODEL_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+               "special_tokens_map.json", "vocab.json", "merges.txt", "chat_template.jinja")
+
+
 def model_fingerprint(model: str, revision: str | None = None) -> str:
     """Identity of a model for cache keys: hub id + revision, or for a local directory a hash of
-    its config and weight files (names, sizes and the first and last MiB of each file). The folder's
+    its weight, config and tokenizer files (names, sizes and the first and last MiB of each). The folder's
     location is not part of it: the same weights give the same keys (and seeds) wherever they are."""
     path = Path(model)
     if not path.is_dir():
         return f"{model}@{revision or 'main'}"
     digest = hashlib.sha256()
     for file in sorted(path.iterdir()):
-        if file.suffix in (".json", ".safetensors", ".bin", ".model", ".txt"):
+        # what decides the outputs: weights, model config, tokenizer; not run logs such as
+        # trainer_state.json, training_args.bin or pretrain.json, which record paths and timings
+        if file.suffix in (".safetensors", ".model") or file.name in MODEL_FILES or (
+                file.suffix == ".bin" and file.name.startswith("pytorch_model")):
             size = file.stat().st_size
             digest.update(f"{file.name}:{size}".encode())
             with open(file, "rb") as f:

@@ -155,4 +155,7 @@ def test_a_local_model_is_identified_by_its_files_not_its_location(tiny_model, t
     from rpt_core.generate import model_fingerprint
 
     moved = shutil.copytree(tiny_model, tmp_path / "elsewhere")
+    (moved / "trainer_state.json").write_text('{"log_history": [], "elapsed": 12.3}')  # run logs do not count
     assert model_fingerprint(str(moved)) == model_fingerprint(tiny_model)
+    (moved / "config.json").write_text((moved / "config.json").read_text().replace("}", ', "x": 1}', 1))
+    assert model_fingerprint(str(moved)) != model_fingerprint(tiny_model)
