@@ -282,8 +282,8 @@ def _readme_key_numbers(run: Run) -> str:
     return "\n".join(rows)
 
 
-def _other_formats(files: dict[str, Path], shown: str, base: Path) -> str:
-    """`` · ``-separated links to every format of one figure/table except ``shown``."""
+def _other_formats(files: dict[str, Path], shown: str | None, base: Path) -> str:
+    """`` · ``-separated links to every format of one figure/table except ``shown`` (None: all)."""
     return " · ".join(md_link(fmt.upper() if fmt != "tex" else "LaTeX", p.relative_to(base))
                       for fmt, p in files.items() if fmt != shown)
 
@@ -310,8 +310,7 @@ def _readme_tables(run: Run) -> str:
         parts.append(f"### {md_text(name)}")
         if "md" in files:
             parts.append(files["md"].read_text(encoding="utf-8", errors="replace").strip())
-        parts.append(" · ".join(md_link(fmt.upper() if fmt != "tex" else "LaTeX", p.relative_to(run.path))
-                                for fmt, p in files.items()))
+        parts.append(_other_formats(files, None, run.path))
     return "\n\n".join(p for p in parts if p)
 
 

@@ -400,8 +400,9 @@ def plan(study: Study) -> str:
         lines.append(f"  {study.description}")
     if study.resources:
         lines.append(f"  resources: {study.resources}")
+    costs = estimates(study)
     by_step: dict[str, list] = {}
-    for est in estimates(study):
+    for est in costs:
         by_step.setdefault(est.step.split(":")[0], []).append(est)
     for i, step in enumerate(study.steps, 1):
         lines.append(f"{i:>3}. {step.name}  [{step.notebook_path.name}]")
@@ -411,7 +412,7 @@ def plan(study: Study) -> str:
             if est.kind != "cpu":
                 label = est.step.split(":", 1)[1].strip() if ":" in est.step else ""
                 lines.append(f"     = {label + ': ' if label else ''}{est.line()}")
-    total = [e for e in estimates(study) if e.gpu_hours is not None]
+    total = [e for e in costs if e.gpu_hours is not None]
     lines.append(f"total: {sum(e.generations for e in total):,} generations, <= {sum(e.max_tokens for e in total) / 1e6:,.1f} M "
                  f"tokens, {sum(e.optimizer_steps for e in total):,} optimizer steps, ~{sum(e.gpu_hours for e in total):,.1f} GPU-hours")
     return "\n".join(lines)

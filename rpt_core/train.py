@@ -295,12 +295,10 @@ class TrainResult:
     cached: bool = False      # True when a finished run with the same params was found and reused
 
 
-def config_fingerprint(config: TrainConfig, rl: dict, items: list[Item]) -> str:
+def config_fingerprint(config: TrainConfig, rl: dict, data_sha256: str) -> str:
     """sha256 of everything that decides the trained weights: model, algorithm, resolved rl, data, saving."""
-    from .benchmarks.training import training_set_hash
-
     decided = {"model": asdict(config.model), "algorithm": config.algorithm, "rl": rl,
-               "data": training_set_hash(items), "save_steps": config.save_steps,
+               "data": data_sha256, "save_steps": config.save_steps,
                "generation": config.runtime.generation}
     return hashlib.sha256(json.dumps(decided, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -344,20 +342,22 @@ def train(config: TrainConfig) -> TrainResult:
     items = training_items(config)
     if not items:
         raise ValueError(f"data.sets {config.data.sets}: no training items")
-    fingerprint = config_fingerprint(config, rl, items)
+    data_sha256 = training_set_hash(items)
+    fingerprint = config_fingerprint(config, rl, data_sha256)
     previous = read_manifest(out_dir)
-    if previous and previous.get("config_sha256") not in (None, fingerprint) and checkpoints(out_dir):
+    found = checkpoints(out_dir)
+    if previous and previous.get("config_sha256") not in (None, fingerprint) and found:
         raise ValueError(f"{out_dir} holds a training run with different params; use another out_dir "
                          "(or delete that run) rather than mixing checkpoints of two configurations")
     if previous.get("status") == "done" and previous.get("config_sha256") == fingerprint and (out_dir / FINAL_DIR).exists():
         return TrainResult(out_dir, out_dir / FINAL_DIR, pd.read_csv(out_dir / LOG_FILE), previous, cached=True)
-    resume = checkpoints(out_dir)[-1][1] if checkpoints(out_dir) else None
+    resume = found[-1][1] if found else None
     started = time.time()
     manifest = {
         "kind": "train", "status": "running", "started_at": previous.get("started_at", utc_now()),
         "config_sha256": fingerprint, "resumed_from": str(resume) if resume else None,
         "model": asdict(config.model), "algorithm": config.algorithm, "rl_resolved": rl,
-        "data": {**asdict(config.data), "items": len(items), "sha256": training_set_hash(items),
+        "data": {**asdict(config.data), "items": len(items), "sha256": data_sha256,
                  "domains": dict(pd.Series([i.domain for i in items]).value_counts().sort_index())},
         "device": device, "processes": num_processes(config), "seeds": {"rl": rl["seed"], "data": config.data.seed},
         "grpo_config": {k: v for k, v in args.to_dict().items() if not k.startswith(("hub_", "push_to_hub"))},
