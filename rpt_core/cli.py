@@ -140,7 +140,7 @@ def cmd_regrade(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .study import StepFailed, load_study, plan, run_study
 
-    study = load_study(args.study)
+    study = load_study(args.study, {"workers": args.workers} if args.workers else None)
     if args.dry_run:
         print(plan(study))
         return 0
@@ -157,6 +157,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         run_dir = f"{args.reports}/{study.name}/{args.run_id or '<run-id>'}"
         print(yaml.safe_dump(step_parameters(study, step, run_dir), sort_keys=False), end="")
         return 0
+    started = time.perf_counter()
     try:
         result = run_study(study, reports_root=args.reports, run_id=args.run_id)
     except StepFailed as exc:
@@ -167,7 +168,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print(f"\n{study.name}: {result.run_dir}")
     for s in steps:
         print(f"  {s['name']:<{width}}  {s['status']:<7} {s['seconds']:>7.1f} s")
-    print(f"  {'total':<{width}}          {sum(s['seconds'] or 0 for s in steps):>7.1f} s")
+    print(f"  {'total (wall)':<{width}}          {time.perf_counter() - started:>7.1f} s")
     return 0
 
 
@@ -244,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print the plan and stop")
     p.add_argument("--reports", default="reports", help="reports root (default: reports)")
     p.add_argument("--run-id", help="use this run-id instead of <UTC time>-<params hash>")
+    p.add_argument("--workers", type=int, help="run this many parallel steps at once (default: the study's workers)")
     p.add_argument("--print-step", metavar="NAME",
                    help="print one step's resolved parameters as YAML (for papermill -f, e.g. per shard) and stop")
     p.set_defaults(func=cmd_run)

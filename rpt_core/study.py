@@ -7,15 +7,23 @@ A study file (YAML)::
     work_dir: runs/demo               # caches shared by every run: checkpoints, generations, world
     params: {seed: 0}                 # passed to every step that declares them (a step's own win)
     resources: {gpus: 8, gpu_memory_gib: 80, zero_stage: 2}   # declared hardware, for the estimates
+    workers: 2                        # parallel steps run this many at a time (default 1)
     x-rl: &rl {...}                   # top-level keys starting with x- hold YAML anchors, ignored
     steps:
       - name: train-{domain}          # fan-out: one step per value, {domain} filled in everywhere
         notebook: train               # notebooks/train.ipynb
         foreach: {domain: [math, code, knowledge]}
         params: {name: "tiny-{domain}", train: {data: {sets: ["{work_dir}/world/train/{domain}.jsonl"]}}}
+        parallel: train               # runs alongside the other steps of group "train" (see workers)
       - name: evaluate
         notebook: evaluate
         params: {...}
+
+Independent steps may run at the same time: give them the same ``parallel: <group>`` name and
+the study ``workers: N`` (default 1). Consecutive steps (after fan-out) of one group run N at a
+time, each in its own kernel; the next step starts when the whole group is done, so a step never
+runs alongside one it depends on. Give each parallel step a share of the cores (e.g.
+``runtime.threads`` for training) so they do not contend.
 
 ``rpt run STUDY`` executes the steps in order into ``reports/<study>/<run-id>/`` (run-id: UTC time
 plus a short hash of the resolved study): ``notebooks/`` (the executed copies), ``figures/``,
@@ -33,7 +41,9 @@ import hashlib
 import itertools
 import json
 import re
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,6 +68,7 @@ class Step:
     name: str
     notebook: str                        # name under notebooks/ (without .ipynb) or a path
     params: dict = field(default_factory=dict)
+    parallel: str | None = None          # group name: runs at the same time as neighbours of the same group
 
     @property
     def notebook_path(self) -> Path:
@@ -74,11 +85,24 @@ class Study:
     description: str = ""
     source: str = "<study>"
     resources: dict = field(default_factory=dict)
+    workers: int = 1
 
     def resolved(self) -> dict:
-        """The study as it will run: fan-outs expanded, templates filled. Hashing this gives the run-id."""
+        """The study as it will run: fan-outs expanded, templates filled. Hashing this gives the run-id
+        (``workers`` is left out: how many steps run at once does not change what they compute)."""
         return {"study": self.name, "description": self.description, "work_dir": self.work_dir,
                 "params": self.params, "steps": [asdict(step) for step in self.steps]}
+
+    def groups(self) -> list[list[Step]]:
+        """The steps in execution order, consecutive steps of the same ``parallel`` group together
+        (each step alone when ``workers`` is 1)."""
+        out: list[list[Step]] = []
+        for step in self.steps:
+            if self.workers > 1 and step.parallel and out and out[-1][0].parallel == step.parallel:
+                out[-1].append(step)
+            else:
+                out.append([step])
+        return out
 
     def params_hash(self) -> str:
         return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True, default=str).encode()).hexdigest()[:7]
@@ -108,7 +132,7 @@ def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
     source = "<study>" if isinstance(path, dict) else str(path)
     raw = dict(path) if isinstance(path, dict) else _read_yaml(path)
     raw.update(overrides or {})
-    allowed = ("study", "description", "work_dir", "params", "steps", "resources")
+    allowed = ("study", "description", "work_dir", "params", "steps", "resources", "workers")
     unknown = sorted(k for k in set(raw) - set(allowed) if not k.startswith("x-"))  # x-*: YAML anchors
     _check(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(allowed)}")
     _check(isinstance(raw.get("study"), str) and re.fullmatch(r"[\w.-]+", raw.get("study", "")) is not None,
@@ -121,9 +145,12 @@ def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
     steps: list[Step] = []
     for i, entry in enumerate(raw["steps"]):
         where = f"steps[{i}]"
-        _check(isinstance(entry, dict), source, where, "must be a mapping with name, notebook[, params, foreach]")
-        extra = sorted(set(entry) - {"name", "notebook", "params", "foreach"})
-        _check(not extra, source, f"{where}.{extra[0] if extra else ''}", "unknown field; allowed: name, notebook, params, foreach")
+        _check(isinstance(entry, dict), source, where, "must be a mapping with name, notebook[, params, foreach, parallel]")
+        extra = sorted(set(entry) - {"name", "notebook", "params", "foreach", "parallel"})
+        _check(not extra, source, f"{where}.{extra[0] if extra else ''}",
+               "unknown field; allowed: name, notebook, params, foreach, parallel")
+        _check(entry.get("parallel") is None or isinstance(entry["parallel"], str), source, f"{where}.parallel",
+               "must be a group name: consecutive steps of the same group run at the same time")
         for key in ("name", "notebook"):
             _check(isinstance(entry.get(key), str) and entry[key], source, f"{where}.{key}", "is required (a string)")
         foreach = entry.get("foreach") or {}
@@ -133,7 +160,7 @@ def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
         _check(isinstance(params, dict), source, f"{where}.params", "must be a mapping")
         for combo in itertools.product(*foreach.values()) if foreach else [()]:
             names = {"work_dir": work_dir, **dict(zip(foreach, combo))}
-            step = Step(_fill(entry["name"], names), entry["notebook"], _fill(params, names))
+            step = Step(_fill(entry["name"], names), entry["notebook"], _fill(params, names), entry.get("parallel"))
             _check(step.notebook_path.exists(), source, f"{where}.notebook",
                    f"{step.notebook_path} does not exist; available: {', '.join(sorted(available_notebooks()))}")
             steps.append(step)
@@ -145,8 +172,11 @@ def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
     resources = raw.get("resources") or {}
     _check(isinstance(resources, dict) and set(resources) <= {"gpus", "gpu_memory_gib", "zero_stage"}, source,
            "resources", "must be a mapping with gpus, gpu_memory_gib, zero_stage")
+    workers = raw.get("workers", 1)
+    _check(isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1, source, "workers",
+           f"must be a positive integer (steps run at once), got {workers!r}")
     study = Study(raw["study"], steps, work_dir, _fill(shared, {"work_dir": work_dir}), raw.get("description", ""),
-                  source, resources)
+                  source, resources, workers)
     problems = check_study(study)
     _check(not problems, source, "steps", "; ".join(problems))
     return study
@@ -212,32 +242,52 @@ def run_study(study: Study, reports_root: str | Path = "reports", run_id: str | 
         (run_dir / folder).mkdir(parents=True, exist_ok=True)
     Path(study.work_dir).mkdir(parents=True, exist_ok=True)
     steps = [{"name": s.name, "notebook": f"notebooks/{s.name}.ipynb", "source": str(s.notebook_path),
-              "status": "pending", "seconds": None, "error": None, "cell": None} for s in study.steps]
+              "status": "pending", "started_at": None, "seconds": None, "error": None, "cell": None}
+             for s in study.steps]
     manifest = {"kind": "study", "study": study.name, "run_id": run_dir.name, "status": "running",
                 "started_at": utc_now(), "finished_at": None, "params": study.resolved(),
-                "seeds": seeds or {k: v for k, v in study.params.items() if "seed" in k}, "steps": steps,
-                "key_numbers": {}}
+                "seeds": seeds or {k: v for k, v in study.params.items() if "seed" in k}, "workers": study.workers,
+                "steps": steps, "key_numbers": {}}
     write_manifest(run_dir, **manifest)
-    failure = None
-    for step, entry in zip(study.steps, steps):
-        if failure:
-            entry["status"] = "skipped"
-            continue
+    entries = {s.name: entry for s, entry in zip(study.steps, steps)}
+    lock = threading.Lock()
+
+    def execute(step: Step, quiet: bool) -> StepFailed | None:
+        entry = entries[step.name]
         if progress:
             print(f"[{study.name}] step {step.name} ({step.notebook_path.name})", flush=True)
         started = time.perf_counter()
+        entry["started_at"] = utc_now()
+        failed = None
         try:
             papermill.execute_notebook(str(step.notebook_path), str(run_dir / entry["notebook"]),
                                        parameters=step_parameters(study, step, run_dir), kernel_name=kernel,
-                                       progress_bar=progress, cwd=str(Path.cwd()), log_output=False)
+                                       progress_bar=progress and not quiet, cwd=str(Path.cwd()), log_output=False)
             entry["status"] = "done"
         except Exception as exc:  # a failing cell, a dead kernel, a missing kernel: all fail the step
             entry.update(status="failed", **describe_failure(exc, run_dir / entry["notebook"]))
-            failure = StepFailed(f"study {study.name!r}, step {step.name!r} failed"
-                                 + (f" at cell {entry['cell']}" if entry["cell"] is not None else "")
-                                 + f": {entry['error']} (executed notebook: {run_dir / entry['notebook']})")
+            failed = StepFailed(f"study {study.name!r}, step {step.name!r} failed"
+                                + (f" at cell {entry['cell']}" if entry["cell"] is not None else "")
+                                + f": {entry['error']} (executed notebook: {run_dir / entry['notebook']})")
         entry["seconds"] = round(time.perf_counter() - started, 1)
-        write_manifest(run_dir, **manifest)
+        if progress and quiet:
+            print(f"[{study.name}] step {step.name} {entry['status']} in {entry['seconds']} s", flush=True)
+        with lock:
+            write_manifest(run_dir, **manifest)
+        return failed
+
+    failure = None
+    for group in study.groups():
+        if failure:
+            for step in group:
+                entries[step.name]["status"] = "skipped"
+            continue
+        if len(group) == 1:
+            failure = execute(group[0], quiet=False)
+            continue
+        with ThreadPoolExecutor(max_workers=min(study.workers, len(group))) as pool:  # a failure lets the
+            outcomes = list(pool.map(lambda step: execute(step, quiet=True), group))   # group finish
+        failure = next((o for o in outcomes if o), None)
     manifest.update(status="failed" if failure else "done", finished_at=utc_now(), key_numbers=read_key_numbers(run_dir))
     write_manifest(run_dir, **manifest)
     refresh(reports_root)

@@ -50,18 +50,18 @@ def small_study(root: Path, broken: bool = False) -> dict:
         models.append({"name": "ghost", "path": str(root / "work" / "train" / "no_such_run" / "final")})
     analysis = {"registry": registry, "n_boot": 50}
     return {"study": "small", "description": "tiny end-to-end study", "work_dir": str(root / "work"),
-            "params": {"seed": 0},
+            "params": {"seed": 0}, "workers": 2,
             "steps": [
                 {"name": "train", "notebook": "train", "params": {"name": "tiny-rl", "train": train}},
                 {"name": "evaluate", "notebook": "evaluate",
                  "params": {"models": models, "checkpoints_of": ["tiny-rl"],
                             "benchmarks": benchmarks, "items_dir": str(root / "items"),
                             "sampling": {"temperature": 1.0, "top_p": 1.0, "max_new_tokens": 8, "seed": 0}}},
-                {"name": "observational", "notebook": "observational", "params": analysis},
-                {"name": "interventional", "notebook": "interventional", "params": analysis},
-                {"name": "dynamics", "notebook": "dynamics",
+                {"name": "observational", "notebook": "observational", "params": analysis, "parallel": "analysis"},
+                {"name": "interventional", "notebook": "interventional", "params": analysis, "parallel": "analysis"},
+                {"name": "dynamics", "notebook": "dynamics", "parallel": "analysis",
                  "params": {"runs": [{"name": "tiny-rl", "base": "tiny-base", "domains": ["knowledge"]}], "n_boot": 50}},
-                {"name": "methodology", "notebook": "methodology", "params": analysis},
+                {"name": "methodology", "notebook": "methodology", "params": analysis, "parallel": "analysis"},
             ]}
 
 
@@ -89,6 +89,10 @@ def test_small_study_runs_end_to_end_and_a_rerun_reuses_the_caches(study_root):
             assert (run / "tables" / f"{name}.{ext}").exists(), f"{name}.{ext}"
     for step in manifest["steps"]:
         assert (run / step["notebook"]).exists()
+    # the four analysis steps are parallel with workers: 2, so the first two ran at the same time
+    analyses = manifest["steps"][2:4]
+    starts = [pd.Timestamp(s["started_at"]) for s in analyses]
+    assert abs(starts[0] - starts[1]) < pd.Timedelta(seconds=min(s["seconds"] for s in analyses))
     records = pd.concat(pd.read_parquet(p) for p in (run / "data" / "records").glob("*.parquet"))
     assert set(records["model"]) == {"tiny-base", "tiny-rl@2", "tiny-rl@4", "tiny-rl"}
     assert (records[records["benchmark"] == "yes_math"].groupby("model")["sample_index"].nunique() == 4).all()
@@ -150,6 +154,23 @@ def test_bad_study_files_name_the_field(tmp_path):
         with pytest.raises(ConfigError, match=None) as error:
             load_study(path)
         assert message in str(error.value), (message, str(error.value))
+
+
+def test_parallel_steps_group_only_when_consecutive_same_group_and_workers_allow():
+    steps = [{"name": "a", "notebook": "methodology"},
+             {"name": "b-{x}", "notebook": "methodology", "foreach": {"x": [1, 2, 3]}, "parallel": "train"},
+             {"name": "e", "notebook": "methodology", "parallel": "evaluate"},   # depends on b-*: a new group
+             {"name": "f", "notebook": "methodology", "parallel": "evaluate"},
+             {"name": "c", "notebook": "methodology"},
+             {"name": "d", "notebook": "methodology", "parallel": "evaluate"}]
+    grouped = load_study({"study": "s", "workers": 2, "steps": steps}).groups()
+    assert [[s.name for s in g] for g in grouped] == [["a"], ["b-1", "b-2", "b-3"], ["e", "f"], ["c"], ["d"]]
+    assert all(len(g) == 1 for g in load_study({"study": "s", "steps": steps}).groups())   # workers 1
+    for bad, field in (({"workers": 0}, "workers"), ({"workers": "2"}, "workers")):
+        with pytest.raises(ValueError, match=field):
+            load_study({"study": "s", "steps": steps, **bad})
+    with pytest.raises(ValueError, match=r"steps\[0\]\.parallel"):
+        load_study({"study": "s", "steps": [{"name": "a", "notebook": "methodology", "parallel": True}]})
 
 
 def test_fan_out_expands_steps_and_fills_templates():
