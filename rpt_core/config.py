@@ -206,6 +206,7 @@ class TrainRuntime:
     gradient_checkpointing: bool = False
     num_processes: int | None = None    # devices in the job; null: WORLD_SIZE from the launcher, else 1
     reward_workers: int = 8             # threads verifying completions
+    threads: int | None = None          # torch CPU threads (null: torch's default); set it when runs share cores
 
 
 @dataclass(frozen=True)
