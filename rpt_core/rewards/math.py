@@ -36,7 +36,11 @@ def _compare(gold: str, answer: str) -> bool:
 
 def _worker(conn) -> None:
     import logging
+    import signal
 
+    # Ctrl-C (or a Jupyter kernel shutting down) signals the whole process group; the parent owns
+    # this worker's life (it kills it on timeout and at exit), so the worker ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     logging.disable(logging.WARNING)  # math_verify warns on every call about its disabled timeout
     while True:
         try:
