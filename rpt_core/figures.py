@@ -193,6 +193,17 @@ def fig_training_reward(log: pd.DataFrame, title: str = "Training reward per ver
     return (chart.facet(column=alt.Column("run:N", title=None)) if "run" in log.columns else chart).properties(title=title)
 
 
+def fig_pretraining_loss(curves: pd.DataFrame, title: str = "Base-model pretraining loss") -> alt.Chart:
+    """Training loss (cross-entropy, nats per scored token) against the optimizer step, one line per
+    base model; ``curves`` has columns ``base``, ``step`` and ``loss`` (e.g. the 10-step means of
+    ``pretrain.json``'s ``loss_curve``). Log-scaled y: the early drop and the late plateau both show."""
+    return alt.Chart(curves).mark_line().encode(
+        x=alt.X("step:Q", title="Pretraining step"),
+        y=alt.Y("loss:Q", title="Loss (nats / token)", scale=alt.Scale(type="log")),
+        color=alt.Color("base:N", title="Base model"),
+        tooltip=["base", "step", alt.Tooltip("loss:Q", format=".3f")]).properties(width=WIDTH, height=200, title=title)
+
+
 # ---------------------------------------------------------------------------------- per benchmark
 
 def fig_benchmark_accuracy(paired: pd.DataFrame, columns: int = 3,
@@ -279,5 +290,5 @@ def save(chart: alt.TopLevelMixin, data: pd.DataFrame | None, out_dir: str | Pat
     return paths
 
 
-__all__ = ["PALETTE", "fig_id_ood", "fig_domain_heatmap", "fig_single_domain", "fig_transfer_matrix",
+__all__ = ["PALETTE", "fig_id_ood", "fig_domain_heatmap", "fig_single_domain", "fig_transfer_matrix", "fig_pretraining_loss",
            "fig_dynamics", "fig_benchmark_accuracy", "fig_training_reward", "publish", "save"]

@@ -1,4 +1,8 @@
-"""Pretrain a tiny base model from scratch on the tiny world, on a CPU, in about a minute.
+"""Pretrain a tiny base model from scratch on the tiny world, on a CPU.
+
+Cost: the default (``small``, 3000 steps of 16 rows, ~2M tokens) takes about 3 minutes on one
+core (``medium``: about 4). Fewer steps leave the model near chance: it learns to copy numbers
+from its prompt only after ~2000-3000 steps (see :data:`PRESETS`).
 
     >>> from rpt_core.benchmarks.tinyworld import build_world
     >>> from rpt_core.pretrain import pretrain
@@ -8,8 +12,8 @@ What it does, top to bottom:
 
 1. **Data**: :meth:`World.pretraining_corpus` -- chat examples (prompt, solution) from every
    domain's ``pretrain`` split (never the RL ``train`` or the ``test`` items, so the base model has
-   only *partial* competence on them) and plain fact documents (every fact of the knowledge domain
-   as statements).
+   only *partial* competence on them), plain documents (every fact of the knowledge domain as
+   statements, the arithmetic table) and generic copying rows (:func:`copy_examples`).
 2. **Tokenizer**: byte-level BPE trained on that corpus (:func:`rpt_core.tinymodel.build_tokenizer`, chat template
    included), pre-tokenized exactly as ``AutoTokenizer`` will pre-tokenize it when it loads the model
    folder (for ``qwen2`` models transformers imposes Qwen2's split: single digits, a space is kept
@@ -17,8 +21,8 @@ What it does, top to bottom:
    training and generation/RL see the same token ids.
 3. **Model**: a randomly initialised Qwen2 of a :data:`PRESETS` size (:func:`rpt_core.tinymodel.build_model`).
 4. **Training**: next-token cross-entropy; on chat examples only the assistant part (solution +
-   ``<|im_end|>``) is scored, on documents every token. Plain torch loop: AdamW, linear warm-up then
-   cosine decay to ``min_lr_ratio * lr``, gradient clipping, shuffled batches of rows of similar
+   ``<|im_end|>``) is scored, on documents every token. Plain torch loop: AdamW, linear warm-up, a
+   constant rate, then cosine decay to ``min_lr_ratio * lr`` (:func:`lr_at`), gradient clipping, shuffled batches of rows of similar
    length (little padding), tqdm progress.
 5. **Output** (``out_dir``, written to a temporary folder and renamed at the end, so it is never
    half-written): HF-format model + tokenizer and ``pretrain.json`` (config, model size, parameter
@@ -60,9 +64,14 @@ class ModelSize:
 
 # kv_heads == heads (no grouped-query attention): with a single KV head, a 2-layer model did not learn
 # to copy tokens from the prompt within 200 steps, where full multi-head attention did by step 150.
+# Measured on the demo world (seed 0; mean pass@1 over the nine sub-benchmarks at temperature 0.6,
+# one core each): "small" at 2000 steps of 16 rows 0.14 (near chance), at 3000 steps 0.35-0.38 (the
+# same with 32 rows a step; 0.21 with 8); "medium" (twice the MLP) at 3000 steps 0.36, 1.25x the
+# time. Wider or deeper models did worse in the same wall time: hidden 128 (1500-2000 steps) 0.12-0.14,
+# three layers (2000 steps) 0.12. Steps, not model size, are what a CPU minute buys here.
 PRESETS: dict[str, ModelSize] = {
     "small": ModelSize(hidden=64, layers=2, heads=2, kv_heads=2, intermediate=256),
-    "medium": ModelSize(hidden=128, layers=3, heads=4, kv_heads=4, intermediate=384),
+    "medium": ModelSize(hidden=64, layers=2, heads=2, kv_heads=2, intermediate=512),
 }
 
 
@@ -76,13 +85,14 @@ class PretrainConfig:
     documents in the corpus. copy_rows: generic "repeat after me" chat rows added to the corpus
     (:func:`copy_examples`); they make the model learn to copy from its prompt early, which every
     domain needs (numbers, names, operations). copy_warmup_steps: the first steps train on those
-    rows alone (a curriculum: copying first, then the mix). max_len: longer rows are cut (tokens). seed: init + data order.
+    rows alone (a curriculum: copying first, then the mix). max_len: longer rows are cut (tokens).
+    seed: init + data order.
     threads: torch CPU threads (``None``: leave torch's default). device: where to train (``"cpu"``,
     ``"cuda"``); the saved model is the same format either way."""
 
     size: str = "small"
-    steps: int = 600
-    batch_size: int = 32
+    steps: int = 3000
+    batch_size: int = 16
     lr: float = 3e-3
     warmup_steps: int = 30
     decay_fraction: float = 0.25
@@ -90,8 +100,8 @@ class PretrainConfig:
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     vocab_size: int = 1024
-    doc_copies: int = 100
-    table_copies: int = 200
+    doc_copies: int = 60
+    table_copies: int = 100
     copy_rows: int = 6000
     copy_warmup_steps: int = 0
     max_len: int = 256
@@ -108,10 +118,10 @@ class PretrainConfig:
 
 def copy_examples(corpus: list[dict], count: int, seed: int) -> list[dict]:
     """``count`` domain-neutral chat rows with 3-8 items each, in turn: "Repeat after me: five two
-    nine" -> "OK: five two nine" (spoken numbers), "In digits: five two twelve" -> "OK: 5 2 12", and
-    "Repeat after me: <words of the corpus>". They teach what every domain needs and a tiny model
-    otherwise learns late: to copy a token from its prompt (a number, a name) and to write a
-    spoken number in digits."""
+    nine" -> "OK: five two nine" (spoken numbers), "In digits: five two twelve" -> "OK: 5 2 12" (or
+    "In words: 5 2 12" -> "OK: five two twelve"), and "Repeat after me: <words of the corpus>". They
+    teach what every domain needs and a tiny model otherwise learns late: to copy a token from its
+    prompt (a number, a name) and to write a number in digits or in words."""
     from .benchmarks.tinyworld import NUMBER_WORDS
 
     rng = random.Random(f"{seed}:copy")
@@ -126,8 +136,9 @@ def copy_examples(corpus: list[dict], count: int, seed: int) -> list[dict]:
         else:
             values = [rng.randrange(len(NUMBER_WORDS)) for _ in range(n)]
             spoken = " ".join(NUMBER_WORDS[v] for v in values)
+            digits = " ".join(str(v) for v in values)
             prompt, answer = ((f"Repeat after me: {spoken}", spoken) if i % 3 == 0
-                              else (f"In digits: {spoken}", " ".join(str(v) for v in values)))
+                              else (f"In digits: {spoken}", digits) if i % 6 == 1 else (f"In words: {digits}", spoken))
         rows.append({"messages": [{"role": "user", "content": prompt}], "solution": f"OK: {answer}"})
     return rows
 
@@ -318,7 +329,8 @@ def pretrain_many(world: World, jobs: dict[str, dict], root: str | Path, workers
     if todo:
         with ProcessPoolExecutor(max_workers=workers or min(len(todo), os.cpu_count() or 1),
                                  mp_context=mp.get_context("spawn")) as pool:
-            futures = [pool.submit(pretrain, world, root / name, progress=False, **options) for name, options in todo.items()]
+            futures = [pool.submit(pretrain, world, root / name, progress=False, **options)
+                       for name, options in todo.items()]
             for future in futures:
                 future.result()
     return {name: read_manifest(root / name) for name in jobs}

@@ -116,6 +116,15 @@ def test_fig_dynamics_and_transfer_matrix(study, tmp_path):
     check_outputs(figures.save(chart, None, tmp_path, "transfer"), chart)
 
 
+def test_fig_pretraining_loss_one_line_per_base(tmp_path):
+    curves = pd.DataFrame([{"base": base, "step": 10 * i, "loss": 7.0 * (0.9 ** i) + 0.5}
+                           for base in ("tiny-s", "tiny-m") for i in range(40)])
+    chart = figures.fig_pretraining_loss(curves)
+    spec = chart.to_dict()
+    assert spec["encoding"]["y"]["scale"]["type"] == "log" and spec["encoding"]["color"]["field"] == "base"
+    check_outputs(figures.save(chart, None, tmp_path, "pretraining_loss"), chart)
+
+
 def test_fig_benchmark_accuracy_uses_the_domain_palette(study, tmp_path):
     chart = figures.fig_benchmark_accuracy(stats.paired_tests(study["strata"], family=["rpt"]))
     assert len(chart.data) == len(BENCHES) * (len(MODELS) - 1)

@@ -15,7 +15,7 @@ knowledge). Each has three sub-benchmarks; every item is verified by a :mod:`rpt
 benchmark              domain     verifier     task
 =====================  =========  ===========  =====================================================
 tiny_math_arith        math       math         evaluate a 2-operation expression, ``5 + 7 * 3``
-tiny_math_word         math       math         2-step word problem (groups of, buys, gives, shares)
+tiny_math_word         math       math         2-3 step word problem (groups of, buys, gives, shares)
 tiny_math_chain        math       math         start with n, apply 3 spoken operations (small, like
                                                AIME: few items, sampled ``repeats`` times)
 tiny_code_fn           code       code_tests   ``f(x)``: start with x, apply 1-3 spoken operations
@@ -24,6 +24,7 @@ tiny_code_cond         code       code_tests   ``f(x)``: one operation if a cond
 tiny_code_list         code       code_tests   ``f(xs)``: sum/max/min/count over a filtered, mapped
                                                list
 tiny_know_mc           knowledge  choice       where a person lives / their job / their pet, 4 options
+                                               (``ANSWER: Gogimar (C)``; the letter is what counts)
 tiny_know_yesno        knowledge  label        yes/no question about one fact
 tiny_know_twohop       knowledge  label        the country a person lives in (person -> city ->
                                                country) or where they work (person -> job -> place)
@@ -69,7 +70,7 @@ from typing import Callable, Iterator
 
 from ..items import Item
 
-WORLD_VERSION = 1
+WORLD_VERSION = 2
 DOMAINS = ("math", "code", "knowledge")
 SPLITS = ("pretrain", "train", "test")
 
@@ -108,8 +109,10 @@ class Sizes:
     pretrain: supervised pretraining examples per sub-skill.
     people_test / people_train / people_pretrain: fictional people whose facts the knowledge
         questions of each split ask about (every person's facts are in the pretraining corpus).
-        Each person gives at most two two-hop questions per split (country, workplace), so
-        ``2 * people_test >= test`` and ``2 * people_train >= train / 3``.
+        A test person gives at most two two-hop questions (country, workplace), so
+        ``2 * people_test >= test``. RL prompts cycle through the train people's facts, each pass
+        in new words (other options, their order, the value asked about), so a few people give
+        many distinct prompts.
     """
 
     test: int = 80
@@ -127,10 +130,6 @@ class Sizes:
         if 2 * self.people_test < self.test:
             raise ValueError(f"Sizes.people_test ({self.people_test}) must be >= Sizes.test / 2 ({self.test / 2}): "
                              "tiny_know_twohop asks at most two questions per test person")
-        per_skill = -(-self.train // 3)
-        if 2 * self.people_train < per_skill:
-            raise ValueError(f"Sizes.people_train ({self.people_train}) must be >= train / 6 ({per_skill / 2}): "
-                             "each train person gives at most two two-hop questions")
 
 
 # ------------------------------------------------------------------------------------ prompts
@@ -140,7 +139,7 @@ class Sizes:
 # Instructions are short: every prompt token costs pretraining compute and none of them is learned.
 MATH_PROMPT = "Solve, end with ANSWER: <number>.\n{problem}"
 CODE_PROMPT = "Reply with a ```python block.\n{task}"
-MC_PROMPT = "End with ANSWER: <letter>.\nOptions: {options}.\n{question}"
+MC_PROMPT = "End with ANSWER: <option>.\nOptions: {options}.\n{question}"
 YESNO_PROMPT = "End with ANSWER: yes or no.\n{question}"
 TWOHOP_PROMPT = "End with ANSWER: <choice>.\nChoices: {choices}.\n{question}"
 
@@ -291,8 +290,19 @@ def _gen_word(rng: random.Random) -> tuple[str, str, str, dict]:
                     f"{spoken(total)} {thing}, buys {spoken(more)} more, then shares them equally among {B} {holder}.")
             steps = [_step(total, "+", more, r1), _step(r1, "/", b, r2)]
             a, k = total, more
-        if _in_range(a, k, r1, r2):
-            return text, ", ".join(steps), str(r2), {"key": f"{form}:{a}:{b}:{k}", "ops": 2}
+        if not _in_range(a, k, r1, r2):
+            continue
+        if form < 4 and rng.random() < 0.5:  # a third step: buys or loses some more
+            more, gain = rng.randint(1, 9), rng.random() < 0.5
+            r3 = r2 + more if gain else r2 - more
+            if not _in_range(r3):
+                continue
+            then = f"buys {spoken(more)} more" if gain else f"loses {spoken(more)}"
+            text = f"{text[:-1]}, and then {then}."
+            steps.append(_step(r2, "+" if gain else "-", more, r3))
+            return text, ", ".join(steps), str(r3), {"key": f"{form}:{a}:{b}:{k}:{'+' if gain else '-'}{more}",
+                                                     "ops": 3}
+        return text, ", ".join(steps), str(r2), {"key": f"{form}:{a}:{b}:{k}", "ops": 2}
 
 
 def _gen_chain(rng: random.Random) -> tuple[str, str, str, dict]:
@@ -385,7 +395,7 @@ _FILTERS = {"even": ("that are even", "x % 2 == 0", lambda x: x % 2 == 0),
 
 def _gen_list(rng: random.Random) -> tuple[str, str, dict, dict]:
     agg = rng.choice(tuple(_AGGREGATES))
-    fkind = rng.choice(("even", "odd", "gt", "lt", "all"))
+    fkind = rng.choice(("even", "odd", "gt", "lt"))
     if fkind in _FILTERS:
         fphrase, fcode, ftest = _FILTERS[fkind]
     elif fkind == "all":
@@ -396,7 +406,7 @@ def _gen_list(rng: random.Random) -> tuple[str, str, dict, dict]:
                                  if fkind == "gt" else
                                  (f"that are less than {spoken(k)}", f"x < {k}", lambda x, k=k: x < k))
         fkind += str(k)
-    mapping = "none" if agg == "count" else rng.choice(("none", "mul", "add"))
+    mapping = "none" if agg == "count" else rng.choice(("mul", "add"))
     k2 = rng.randint(2, 9)
     mexpr = {"none": "x", "mul": f"x * {k2}", "add": f"x + {k2}"}[mapping]
     mspoken = {"none": "x", "mul": f"x times {spoken(k2)}", "add": f"x plus {spoken(k2)}"}[mapping]
@@ -486,7 +496,8 @@ class Facts:
         """``copies`` short documents per person, per country and of the jobs, sentences in a seeded
         random order (varied order helps a small model store facts it can recall from any context)."""
         rng = random.Random(f"{seed}:documents")
-        groups: list[list[str]] = [[self.statement(p, r, attrs[r]) for r in RELATIONS] for p, attrs in self.people.items()]
+        groups: list[list[str]] = [[self.statement(p, r, attrs[r]) for r in RELATIONS]
+                                   for p, attrs in self.people.items()]
         for country in self.countries:
             groups.append([self.city_statement(c, k) for c, k in self.cities.items() if k == country])
         jobs = [self.job_statement(j, w) for j, w in self.workplaces.items()]
@@ -546,8 +557,10 @@ def _gen_mc(rng: random.Random, facts: Facts, person: str, relation: str) -> tup
     rng.shuffle(options)
     letter = LETTERS[options.index(truth)]
     text = MC_PROMPT.format(question=_QUESTIONS[relation].format(p=person),
-                            options=", ".join(f"{LETTERS[i]}) {o}" for i, o in enumerate(options)))
-    solution = f"Fact: {Facts.statement(person, relation, truth)}\nANSWER: {letter}"
+                            options=", ".join(f"{o} ({LETTERS[i]})" for i, o in enumerate(options)))
+    # The answer names the option as the prompt lists it, "Gogimar (C)": after the value, the letter
+    # is the token that followed it in the prompt (a plain copy); the verifier reads the letter.
+    solution = f"Fact: {Facts.statement(person, relation, truth)}\nANSWER: {truth} ({letter})"
     return text, solution, {"answer": letter, "options": list(LETTERS)}, {"relation": relation}
 
 
@@ -690,37 +703,37 @@ def _structured_items(bench: TinyBenchmark, seed: int, quotas: dict[str, int]) -
 
 
 def _knowledge_items(bench: TinyBenchmark, seed: int, facts: Facts, quotas: dict[str, int]) -> dict[str, list[Item]]:
-    """Test and train: one question per (person, relation), spread evenly over the split's people
-    (every person once before anyone twice). Pretrain: distinct question texts about the pretrain
-    people (relation, options, their order and the value asked about vary)."""
+    """Test: one question per (person, relation), spread evenly over the test people (every person
+    once before anyone twice). Train: the same order over the train people, cycled as often as
+    the quota needs, each pass in new words. Pretrain: questions about random pretrain people.
+    Within a split no question text repeats."""
     rng = random.Random(f"{seed}:{bench.name}")
     relations = CHAINS if bench.skill == "twohop" else RELATIONS
     out: dict[str, list[Item]] = {}
     for split in SPLITS:
         people = facts.groups[split]
-        if split == "pretrain":
-            pairs, seen, budget = [], set(), 200 * quotas[split] + 10_000
-        else:
-            shuffled = {p: rng.sample(relations, len(relations)) for p in people}
-            pairs = [(p, shuffled[p][j]) for j in range(len(relations)) for p in people]
-            if len(pairs) < quotas[split]:
-                raise ValueError(f"{bench.name}: {quotas[split]} {split} questions need more than the "
-                                 f"{len(people)} people of Sizes.people_{split}")
+        shuffled = {p: rng.sample(relations, len(relations)) for p in people}
+        pairs = [(p, shuffled[p][j]) for j in range(len(relations)) for p in people]
+        if split == "test" and len(pairs) < quotas[split]:
+            raise ValueError(f"{bench.name}: {quotas[split]} test questions need more than the "
+                             f"{len(people)} people of Sizes.people_test")
         items: list[Item] = []
+        seen: set[str] = set()
+        budget, turn = 200 * quotas[split] + 10_000, 0
         while len(items) < quotas[split]:
+            budget -= 1
+            if budget < 0:
+                raise ValueError(f"{bench.name}: cannot generate {quotas[split]} distinct {split} questions "
+                                 f"about {len(people)} people; raise Sizes.people_{split}")
             if split == "pretrain":
-                budget -= 1
-                if budget < 0:
-                    raise ValueError(f"{bench.name}: cannot generate {quotas[split]} distinct pretraining "
-                                     f"questions about {len(people)} people; raise Sizes.people_pretrain")
                 person, relation = rng.choice(people), rng.choice(relations)
             else:
-                person, relation = pairs[len(items)]
+                person, relation = pairs[turn % len(pairs)]
+                turn += 1
             text, solution, reference, meta = _KNOWLEDGE[bench.skill](rng, facts, person, relation)
-            if split == "pretrain":
-                if text in seen:
-                    continue
-                seen.add(text)
+            if text in seen:
+                continue
+            seen.add(text)
             items.append(_item(bench, split, len(items), text, bench.kind, reference, solution,
                                f"{person}:{meta['relation']}", person=person, **meta))
         out[split] = items
@@ -764,12 +777,14 @@ def write_world(world: World, data_dir: str | Path) -> Path:
     for split in SPLITS:
         for name, items in world.split(split).items():
             _write_jsonl(root / split / f"{name}.jsonl", [item.to_dict() for item in items])
-    (root / "facts.json").write_text(json.dumps(world.facts.to_dict(), indent=1, sort_keys=True))
     meta = {"seed": world.seed, "version": world.version, "sizes": asdict(world.sizes), "repeats": world.repeats,
             "benchmarks": {name: asdict(b) for name, b in BENCHMARKS.items()}}
-    tmp = root / "world.json.tmp"
-    tmp.write_text(json.dumps(meta, indent=1, sort_keys=True))
-    os.replace(tmp, root / "world.json")
+    # Keys keep their order (no sort_keys): the pretraining corpus walks the fact base in that order,
+    # so a loaded world must pretrain exactly like the world it was written from.
+    for name, content in (("facts.json", world.facts.to_dict()), ("world.json", meta)):  # world.json last
+        tmp = root / f"{name}.tmp"
+        tmp.write_text(json.dumps(content, indent=1))
+        os.replace(tmp, root / name)
     return root
 
 
