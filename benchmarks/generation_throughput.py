@@ -1,7 +1,12 @@
-"""hf vs vllm generation throughput on the same tiny local model and prompts, and the cost of a
+"""hf vs vllm generation throughput on the same local model and prompts, and the cost of a
 cache-hit rerun vs the cold run, all in one run. Prints tokens/s of each backend and the ratios.
 
     python benchmarks/generation_throughput.py [--prompts 64] [--max-new-tokens 64]
+    python benchmarks/generation_throughput.py --model runs/demo/bases/tiny-s --items-dir runs/demo/world/test
+
+Without ``--model`` it builds a random tiny Qwen2 (4 layers, hidden 128). With ``--model`` and
+``--items-dir`` it evaluates that model on every ``<benchmark>.jsonl`` there (e.g. the tiny world's
+test sets, as ``make demo`` does) with the demo's sampling; this is how the demo's backend was chosen.
 """
 
 import argparse
@@ -9,26 +14,41 @@ import tempfile
 import time
 from pathlib import Path
 
-from rpt_core.evaluate import Plan, evaluate
+from rpt_core.evaluate import Plan, evaluate, load_suite
 from rpt_core.generate import Sampling, load_generator
 from rpt_core.items import Item
 from rpt_core.tinymodel import build_model, build_tokenizer
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--prompts", type=int, default=64)
-    parser.add_argument("--max-new-tokens", type=int, default=64)
-    args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="rpt-bench-"))
-    texts = [f"Compute {i} + {i * 3}. End with ANSWER: <n>" for i in range(args.prompts)]
+def random_model_and_items(work: Path, prompts: int) -> tuple[str, dict]:
+    texts = [f"Compute {i} + {i * 3}. End with ANSWER: <n>" for i in range(prompts)]
     model = str(build_model(work / "model", build_tokenizer(texts * 4, vocab_size=400), hidden=128, layers=4, heads=4))
     items = {"bench": [Item("bench", str(i), [{"role": "user", "content": t}], "math", {"answer": str(4 * i)}, "math")
                        for i, t in enumerate(texts)]}
-    plan = Plan(items, {"bench": 1}, Sampling(temperature=0.7, top_p=1.0, max_new_tokens=args.max_new_tokens, seed=0))
+    return model, items
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--prompts", type=int, default=64, help="random model: number of prompts")
+    parser.add_argument("--max-new-tokens", type=int, default=64)
+    parser.add_argument("--model", help="a local model folder (default: a random tiny Qwen2)")
+    parser.add_argument("--items-dir", help="with --model: evaluate every <benchmark>.jsonl in this folder")
+    parser.add_argument("--batch-size", type=int, default=256, help="hf: prompts per generate call")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rpt-bench-"))
+    if args.model:
+        model = args.model
+        items, _ = load_suite(sorted(p.stem for p in Path(args.items_dir).glob("*.jsonl")), items_dir=args.items_dir)
+        what = f"{model} on {sum(len(v) for v in items.values())} items of {len(items)} benchmarks"
+    else:
+        model, items = random_model_and_items(work, args.prompts)
+        what = f"{args.prompts} prompts, tiny Qwen2 (4 layers, hidden 128, random weights)"
+    plan = Plan(items, {name: 1 for name in items},
+                Sampling(temperature=0.6, top_p=0.95, max_new_tokens=args.max_new_tokens, seed=0))
     results = {}
-    for backend, options in (("hf", {"batch_size": 32, "dtype": "float32"}),
-                             ("vllm", {"dtype": "float32", "max_model_len": 1024, "enforce_eager": True})):
+    for backend, options in (("hf", {"batch_size": args.batch_size, "dtype": "float32"}),
+                             ("vllm", {"dtype": "float32", "max_model_len": 512, "enforce_eager": True})):
         started = time.perf_counter()
         generator = load_generator(backend, model, **options)
         load_s = time.perf_counter() - started
@@ -38,13 +58,14 @@ def main():
         started = time.perf_counter()
         evaluate(generator, plan, work / f"cache-{backend}")
         warm = time.perf_counter() - started
-        results[backend] = (records["tokens"].sum(), cold, warm, load_s)
-    print(f"{args.prompts} prompts, {args.max_new_tokens} new tokens max, tiny Qwen2 (4 layers, hidden 128), CPU")
-    for backend, (tokens, cold, warm, load_s) in results.items():
-        print(f"  {backend:5s} load {load_s:5.1f} s | cold run {cold:6.2f} s, {tokens / cold:8.1f} tok/s "
+        results[backend] = (records["tokens"].sum(), cold, warm, load_s, records["correct"].mean())
+    print(f"{what}; {args.max_new_tokens} new tokens max, CPU")
+    for backend, (tokens, cold, warm, load_s, accuracy) in results.items():
+        print(f"  {backend:5s} load {load_s:5.1f} s | cold run {cold:6.2f} s, {tokens / cold:8.1f} tok/s, pass@1 {accuracy:.3f} "
               f"| cache-hit rerun {warm:5.2f} s ({cold / warm:5.1f}x faster than cold)")
     hf, vllm = results["hf"], results["vllm"]
-    print(f"  vllm / hf generation throughput: {(vllm[0] / vllm[1]) / (hf[0] / hf[1]):.2f}x")
+    print(f"  vllm / hf generation throughput: {(vllm[0] / vllm[1]) / (hf[0] / hf[1]):.2f}x; "
+          f"wall time incl. load: hf {hf[1] + hf[3]:.1f} s, vllm {vllm[1] + vllm[3]:.1f} s")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ import yaml
 from rpt_core.study import load_study, run_study
 
 ROOT = Path(__file__).resolve().parent.parent
-KEPT_STEPS = ("world", "train-tiny-s-{domain}", "evaluate", "observational")
+KEPT_STEPS = ("world", "train-tiny-s-{domain}", "evaluate-s", "observational")
 
 
 def reduced_demo(work_dir: Path) -> dict:
@@ -29,12 +29,12 @@ def reduced_demo(work_dir: Path) -> dict:
             step["foreach"] = {"domain": ["math", "knowledge"]}
             params["train"] = {**params["train"], "rl": {**params["train"]["rl"], "max_steps": 2},
                                "save_steps": 1}
-        if step["name"] == "evaluate":
+        if step["name"] == "evaluate-s":
             params["models"] = [m for m in params["models"] if m["name"] == "tiny-s"]
             params["checkpoints_of"] = ["tiny-s-math"]
             params["models"].append({"name": "tiny-s-knowledge", "path": "{work_dir}/train/tiny-s-knowledge/final"})
             params["sampling"] = {**params["sampling"], "max_new_tokens": 32}
-            params["benchmarks"] = [b if isinstance(b, str) else {**b, "repeats": 4} for b in params["benchmarks"]]
+            params["benchmarks"] = [{**b, "repeats": 2} for b in params["benchmarks"]]
     return raw
 
 

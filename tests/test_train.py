@@ -60,6 +60,14 @@ def test_grpo_raises_the_reward_and_writes_loadable_checkpoints(yes_world):
                        yes_world / "cache")
     assert len(records) == 4 and set(records["verifier"]) == {"label@1.0.0"}
 
+    # ... and RL raised pass@1 on prompts it never trained on (the reward is not just memorized)
+    held_out = {"yes_task": [Item("yes_task", str(i), [{"role": "user", "content": f"Question {i}: say {WORDS[i % 2]}."}],
+                                  "label", {"answer": "yes", "labels": WORDS}, "knowledge") for i in range(64, 96)]}
+    plan = Plan(held_out, {"yes_task": 4}, Sampling(temperature=1.0, max_new_tokens=8))
+    base, final = (evaluate(HFGenerator(str(path)), plan, yes_world / "cache")["correct"].mean()
+                   for path in (yes_world / "base", result.out_dir / "final"))
+    assert final > base + 0.2, f"held-out pass@1 did not rise: {base:.2f} -> {final:.2f}"
+
 
 @pytest.mark.parametrize("algorithm", ["dapo", "dr_grpo"])
 def test_other_algorithms_train_with_their_presets(yes_world, algorithm):
