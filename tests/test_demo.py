@@ -10,7 +10,7 @@ import yaml
 from rpt_core.study import load_study, run_study
 
 ROOT = Path(__file__).resolve().parent.parent
-KEPT_STEPS = ("world", "train-tiny-s-{domain}", "evaluate-s", "observational")
+KEPT_STEPS = ("world", "train-tiny-s-{domain}", "evaluate-bases", "evaluate-s", "observational")
 
 
 def reduced_demo(work_dir: Path) -> dict:
@@ -29,12 +29,11 @@ def reduced_demo(work_dir: Path) -> dict:
             step["foreach"] = {"domain": ["math", "knowledge"]}
             params["train"] = {**params["train"], "rl": {**params["train"]["rl"], "max_steps": 2},
                                "save_steps": 1}
-        if step["name"] == "evaluate-s":
-            params["models"] = [m for m in params["models"] if m["name"] == "tiny-s"]
-            params["checkpoints_of"] = ["tiny-s-math"]
-            params["models"].append({"name": "tiny-s-knowledge", "path": "{work_dir}/train/tiny-s-knowledge/final"})
+        if step["notebook"] == "evaluate":
+            params["models"] = ([m for m in params["models"] if m["name"] == "tiny-s"] if step["name"] == "evaluate-bases"
+                                else [{"name": "tiny-s-knowledge", "path": "{work_dir}/train/tiny-s-knowledge/final"}])
+            params["checkpoints_of"] = [] if step["name"] == "evaluate-bases" else ["tiny-s-math"]
             params["sampling"] = {**params["sampling"], "max_new_tokens": 32}
-            params["benchmarks"] = [{**b, "repeats": 2} for b in params["benchmarks"]]
     return raw
 
 
@@ -44,7 +43,7 @@ def test_reduced_demo_runs_end_to_end_and_reproduces(tmp_path):
         study = load_study(reduced_demo(tmp_path / f"work-{attempt}"))
         runs.append(run_study(study, reports_root=tmp_path / f"reports-{attempt}", run_id="same-seed", progress=False))
     first, second = (r.run_dir for r in runs)
-    assert [s["status"] for s in runs[0].manifest["steps"]] == ["done"] * 5
+    assert [s["status"] for s in runs[0].manifest["steps"]] == ["done"] * 6
     assert (first / "figures" / "fig2_id_ood.png").stat().st_size > 1000
     records = sorted(p.name for p in (first / "data" / "records").glob("*.parquet"))
     assert "tiny-s.parquet" in records and "tiny-s-math@1.parquet" in records
