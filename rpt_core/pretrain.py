@@ -1,7 +1,7 @@
 """Pretrain a tiny base model from scratch on the tiny world, on a CPU.
 
 Cost: the default (``small``, 3000 steps of 16 rows, ~2M tokens) takes about 3 minutes on one
-core (``medium``: about 4). Fewer steps leave the model near chance: it learns to copy numbers
+core (``medium``: about 15% longer). Fewer steps leave the model near chance: it learns to copy numbers
 from its prompt only after ~2000-3000 steps (see :data:`PRESETS`).
 
     >>> from rpt_core.benchmarks.tinyworld import build_world

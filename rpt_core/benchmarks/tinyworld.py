@@ -40,8 +40,9 @@ Numbers up to 20 are spoken as words (one token each; digits are one token per d
 in a math problem stays in 0..20 (:data:`MAX_VALUE`), so each step is a lookup a tiny model can learn.
 Reference solutions are short (10-40 tokens): math ``five times three is fifteen, fifteen minus eight
 is seven\nANSWER: 7``; code a ```` ```python ```` block with a one-line function; knowledge first states
-the fact, ``Fact: Shirel lives in Gogimar.\nANSWER: C``. Every item keeps its reference solution in
-``metadata["solution"]`` (used for pretraining and tests; never shown to a model being evaluated).
+the fact, then answers (multiple choice: ``Fact: Shirel lives in Gogimar.\nANSWER: Gogimar (C)``).
+Every item keeps its reference solution in ``metadata["solution"]`` (used for pretraining and tests;
+never shown to a model being evaluated).
 
 Splits. Per domain there are three disjoint splits: ``pretrain`` (supervised examples for the base
 model, see :mod:`rpt_core.pretrain`), ``train`` (RL prompts) and ``test`` (the benchmarks). Math and
