@@ -290,5 +290,5 @@ def save(chart: alt.TopLevelMixin, data: pd.DataFrame | None, out_dir: str | Pat
     return paths
 
 
-__all__ = ["PALETTE", "fig_id_ood", "fig_domain_heatmap", "fig_single_domain", "fig_transfer_matrix", "fig_pretraining_loss",
-           "fig_dynamics", "fig_benchmark_accuracy", "fig_training_reward", "publish", "save"]
+__all__ = ["PALETTE", "fig_id_ood", "fig_domain_heatmap", "fig_single_domain", "fig_transfer_matrix",
+           "fig_dynamics", "fig_benchmark_accuracy", "fig_training_reward", "fig_pretraining_loss", "publish", "save"]

@@ -85,8 +85,7 @@ class PretrainConfig:
     vocab_size: BPE vocabulary (incl. 4 special tokens). doc_copies: shuffled copies of the fact
     documents in the corpus. copy_rows: generic "repeat after me" chat rows added to the corpus
     (:func:`copy_examples`); they make the model learn to copy from its prompt early, which every
-    domain needs (numbers, names, operations). copy_warmup_steps: the first steps train on those
-    rows alone (a curriculum: copying first, then the mix). max_len: longer rows are cut (tokens).
+    domain needs (numbers, names, operations). max_len: longer rows are cut (tokens).
     seed: init + data order.
     threads: torch CPU threads (``None``: leave torch's default). device: where to train (``"cpu"``,
     ``"cuda"``); the saved model is the same format either way."""
@@ -104,7 +103,6 @@ class PretrainConfig:
     doc_copies: int = 60
     table_copies: int = 100
     copy_rows: int = 6000
-    copy_warmup_steps: int = 0
     max_len: int = 256
     seed: int = 0
     threads: int | None = 1
@@ -231,8 +229,7 @@ def pretrain(world: World, out_dir: str | Path, size: str = "small", steps: int 
     shutil.rmtree(tmp, ignore_errors=True)
 
     corpus = world.pretraining_corpus(doc_copies=config.doc_copies, table_copies=config.table_copies)
-    copies = copy_examples(corpus, config.copy_rows, config.seed)
-    corpus += copies
+    corpus += copy_examples(corpus, config.copy_rows, config.seed)
     texts = ["user", "assistant"] * 100 + [m["content"] for row in corpus for m in row.get("messages", [])]
     texts += [row.get("solution") or row.get("text") for row in corpus]
     trained = build_tokenizer(texts, vocab_size=config.vocab_size)
@@ -247,27 +244,20 @@ def pretrain(world: World, out_dir: str | Path, size: str = "small", steps: int 
     model = Qwen2ForCausalLM.from_pretrained(tmp, dtype=torch.float32).to(config.device)
     model.train()
     rows = _encode(tokenizer, corpus, config.max_len)
-    copy_rows = rows[len(rows) - len(copies):]
 
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
+    decay = [p for p in model.parameters() if p.ndim >= 2]
+    no_decay = [p for p in model.parameters() if p.ndim < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
                                    {"params": no_decay, "weight_decay": 0.0}], lr=config.lr, betas=(0.9, 0.95))
     rng = random.Random(f"{config.seed}:pretrain-order")
     order: list[list[int]] = []
-    warmup_order: list[list[int]] = []
     losses: list[float] = []
     tokens = 0
     bar = tqdm(range(config.steps), desc=f"pretrain {config.size}", disable=not progress)
     for step in bar:
-        if step < config.copy_warmup_steps and copy_rows:
-            if not warmup_order:
-                warmup_order = _epoch_batches(copy_rows, config.batch_size, rng)
-            batch = [copy_rows[i] for i in warmup_order.pop()]
-        else:
-            if not order:
-                order = _epoch_batches(rows, config.batch_size, rng)
-            batch = [rows[i] for i in order.pop()]
+        if not order:
+            order = _epoch_batches(rows, config.batch_size, rng)
+        batch = [rows[i] for i in order.pop()]
         input_ids, mask, labels = (t.to(config.device) for t in _batch(batch, tokenizer.pad_token_id))
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, config)

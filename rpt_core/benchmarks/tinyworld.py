@@ -63,13 +63,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..items import Item
+from ..atomic import write_atomic
+from ..items import Item, read_items, write_items
 
 WORLD_VERSION = 2
 DOMAINS = ("math", "code", "knowledge")
@@ -762,14 +762,6 @@ def build_world(seed: int = 0, sizes: Sizes | dict | None = None) -> World:
 
 # ------------------------------------------------------------------------------------ storage
 
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w") as f:
-        f.writelines(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n" for row in rows)
-    os.replace(tmp, path)
-
-
 def write_world(world: World, data_dir: str | Path) -> Path:
     """Write ``world`` under ``data_dir``: ``world.json`` (seed, sizes, version, repeats),
     ``facts.json``, ``test/<benchmark>.jsonl``, ``train/<domain>.jsonl``, ``pretrain/<domain>.jsonl``
@@ -777,15 +769,13 @@ def write_world(world: World, data_dir: str | Path) -> Path:
     root = Path(data_dir)
     for split in SPLITS:
         for name, items in world.split(split).items():
-            _write_jsonl(root / split / f"{name}.jsonl", [item.to_dict() for item in items])
+            write_items(root / split / f"{name}.jsonl", items)
     meta = {"seed": world.seed, "version": world.version, "sizes": asdict(world.sizes), "repeats": world.repeats,
             "benchmarks": {name: asdict(b) for name, b in BENCHMARKS.items()}}
     # Keys keep their order (no sort_keys): the pretraining corpus walks the fact base in that order,
     # so a loaded world must pretrain exactly like the world it was written from.
     for name, content in (("facts.json", world.facts.to_dict()), ("world.json", meta)):  # world.json last
-        tmp = root / f"{name}.tmp"
-        tmp.write_text(json.dumps(content, indent=1))
-        os.replace(tmp, root / name)
+        write_atomic(root / name, json.dumps(content, indent=1))
     return root
 
 
@@ -797,8 +787,7 @@ def load_world(data_dir: str | Path) -> World:
     meta = json.loads((root / "world.json").read_text())
 
     def read(split: str) -> dict[str, list[Item]]:
-        return {p.stem: [Item.from_dict(json.loads(line)) for line in p.read_text().splitlines() if line.strip()]
-                for p in sorted((root / split).glob("*.jsonl"))}
+        return {p.stem: read_items(p) for p in sorted((root / split).glob("*.jsonl"))}
 
     test = read("test")
     test = {name: test[name] for name in BENCHMARKS if name in test}
