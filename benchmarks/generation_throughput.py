@@ -2,7 +2,7 @@
 cache-hit rerun vs the cold run, all in one run. Prints tokens/s of each backend and the ratios.
 
     python benchmarks/generation_throughput.py [--prompts 64] [--max-new-tokens 64]
-    python benchmarks/generation_throughput.py --model runs/demo/bases/tiny-s --items-dir runs/demo/world/test
+    python benchmarks/generation_throughput.py --model models/tinyworld/tiny-s --items-dir runs/demo/world/test
 
 Without ``--model`` it builds a random tiny Qwen2 (4 layers, hidden 128). With ``--model`` and
 ``--items-dir`` it evaluates that model on every ``<benchmark>.jsonl`` there (e.g. the tiny world's

@@ -140,13 +140,19 @@ def cmd_regrade(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .study import StepFailed, load_study, plan, run_study
 
-    study = load_study(args.study, {"workers": args.workers} if args.workers else None)
+    import yaml
+
+    settings = {}
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--set {item!r}: expected NAME=VALUE (a shared param of the study)")
+        settings[key] = yaml.safe_load(value)
+    study = load_study(args.study, {"workers": args.workers} if args.workers else None, settings)
     if args.dry_run:
         print(plan(study))
         return 0
     if args.print_step:
-        import yaml
-
         from .study import step_parameters
 
         step = next((s for s in study.steps if s.name == args.print_step), None)
@@ -246,6 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports", default="reports", help="reports root (default: reports)")
     p.add_argument("--run-id", help="use this run-id instead of <UTC time>-<params hash>")
     p.add_argument("--workers", type=int, help="run this many parallel steps at once (default: the study's workers)")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="set a shared param of the study (YAML value; repeatable), e.g. --set world_seed=1")
     p.add_argument("--print-step", metavar="NAME",
                    help="print one step's resolved parameters as YAML (for papermill -f, e.g. per shard) and stop")
     p.set_defaults(func=cmd_run)

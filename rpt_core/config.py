@@ -214,6 +214,7 @@ class TrainConfig:
     model: TrainModel
     data: TrainData
     algorithm: str = "grpo"
+    reward: str = "verifier"            # verifier | placebo (a coin flip: the null control of the tiny world)
     rl: RLConfig = field(default_factory=RLConfig)
     runtime: TrainRuntime = field(default_factory=TrainRuntime)
     save_steps: int = 50                # checkpoint every N optimizer steps
@@ -234,7 +235,7 @@ TRAIN_CHOICES = {
 def load_train_config(path: str | Path | dict, overrides: dict | None = None, source: str | None = None) -> TrainConfig:
     """Read and validate a training params file, or a mapping of the same fields (fields and
     defaults: the dataclasses above). ``source`` names the params in errors."""
-    from .train import ALGORITHMS
+    from .train import ALGORITHMS, REWARDS
 
     source = source or ("<train params>" if isinstance(path, dict) else str(path))
     raw = dict(path) if isinstance(path, dict) else _read_yaml(path)
@@ -248,10 +249,12 @@ def load_train_config(path: str | Path | dict, overrides: dict | None = None, so
 
     sections = {"model": TrainModel, "data": TrainData, "rl": RLConfig, "runtime": TrainRuntime}
     built = {name: _build(cls, raw.get(name) or {}, name, source) for name, cls in sections.items()}
-    config = TrainConfig(**built, **{k: raw[k] for k in ("algorithm", "save_steps", "save_total_limit", "out_dir") if k in raw})
+    config = TrainConfig(**built, **{k: raw[k] for k in ("algorithm", "reward", "save_steps", "save_total_limit", "out_dir")
+                                     if k in raw})
 
     _check(config.algorithm in ALGORITHMS, source, "algorithm",
            f"{config.algorithm!r} is not allowed; allowed: {', '.join(ALGORITHMS)}")
+    _check(config.reward in REWARDS, source, "reward", f"{config.reward!r} is not allowed; allowed: {', '.join(REWARDS)}")
     for dotted, allowed in TRAIN_CHOICES.items():
         section, name = dotted.split(".")
         value = getattr(getattr(config, section), name)

@@ -204,6 +204,46 @@ def fig_pretraining_loss(curves: pd.DataFrame, title: str = "Base-model pretrain
         tooltip=["base", "step", alt.Tooltip("loss:Q", format=".3f")]).properties(width=WIDTH, height=200, title=title)
 
 
+# ---------------------------------------------------------------------------------- methodology
+
+def fig_calibration(calibrated: pd.DataFrame, alpha: float = 0.05,
+                    title: str = "Null comparisons: Δ with 95% CI where the true effect is 0") -> alt.LayerChart:
+    """Δ (pp) with bootstrap CI of every null comparison (:func:`rpt_core.stats.calibration`), one row
+    each, coloured by evaluation domain; filled points are "significant" (CMH p < ``alpha``) although
+    nothing changed, i.e. false positives. Resampling and placebo comparisons are grouped by kind."""
+    data = _finite(calibrated[["comparison", "kind", "set", "delta", "ci_low", "ci_high", "p_value"]]
+                   .reset_index(drop=True), ["ci_low", "ci_high"])
+    data["row"] = data["kind"] + " | " + data["comparison"] + " | " + data["set"]
+    data["significant"] = np.where(data["p_value"] < alpha, f"p < {alpha:g}", f"p ≥ {alpha:g}")
+    keys = tuple(d for d in DOMAINS if d in set(data["set"]))
+    y = alt.Y("row:N", title=None, sort=list(data["row"]), axis=alt.Axis(labelLimit=400))
+    base = alt.Chart().encode(y=y, color=_color("set", keys, "Domain"))
+    rule = base.mark_rule().encode(x=alt.X("ci_low:Q", title=DELTA_TITLE), x2="ci_high:Q")
+    point = base.mark_point(size=45).encode(
+        x="delta:Q", fill=alt.Fill("significant:N", title="CMH test",
+                                   scale=alt.Scale(domain=[f"p < {alpha:g}", f"p ≥ {alpha:g}"],
+                                                   range=["black", "white"])),
+        tooltip=["comparison", "kind", "set", alt.Tooltip("delta:Q", format="+.2f"),
+                 alt.Tooltip("p_value:Q", format=".3g")])
+    zero = alt.Chart().mark_rule(color="gray").encode(x=alt.datum(0))
+    return alt.layer(rule, point, zero, data=data).properties(title=title, width=WIDTH, height=12 * len(data))
+
+
+def fig_pass_at_k(curves: pd.DataFrame, title: str = "pass@k before and after RL") -> alt.FacetChart:
+    """pass@k (%) against k (log scale) per model, one panel per domain
+    (:func:`rpt_core.stats.pass_at_k_curves`). RL that sharpens what the base already samples raises
+    pass@1 much more than pass@k at large k."""
+    data = curves[["model", "domain", "k", "pass_at_k"]].reset_index(drop=True)
+    ks = sorted(data["k"].unique().tolist())
+    chart = alt.Chart().mark_line(point=True).encode(
+        x=alt.X("k:Q", title="k (samples per item)", scale=alt.Scale(type="log", base=2), axis=alt.Axis(values=ks)),
+        y=alt.Y("pass_at_k:Q", title="pass@k (%)", scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("model:N", title="Model"),
+        tooltip=["model", "domain", "k", alt.Tooltip("pass_at_k:Q", format=".1f")]).properties(width=WIDTH * 0.6, height=180)
+    order = [d for d in DOMAINS if d in set(data["domain"])]
+    return alt.layer(chart, data=data).facet(column=alt.Column("domain:N", title=None, sort=order)).properties(title=title)
+
+
 # ---------------------------------------------------------------------------------- per benchmark
 
 def fig_benchmark_accuracy(paired: pd.DataFrame, columns: int = 3,
@@ -291,4 +331,5 @@ def save(chart: alt.TopLevelMixin, data: pd.DataFrame | None, out_dir: str | Pat
 
 
 __all__ = ["PALETTE", "fig_id_ood", "fig_domain_heatmap", "fig_single_domain", "fig_transfer_matrix",
-           "fig_dynamics", "fig_benchmark_accuracy", "fig_training_reward", "fig_pretraining_loss", "publish", "save"]
+           "fig_dynamics", "fig_benchmark_accuracy", "fig_training_reward", "fig_pretraining_loss", "fig_calibration", "fig_pass_at_k",
+           "publish", "save"]

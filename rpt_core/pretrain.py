@@ -1,8 +1,9 @@
 """Pretrain a tiny base model from scratch on the tiny world, on a CPU.
 
-Cost: the default (``small``, 3000 steps of 16 rows, ~2M tokens) takes about 3 minutes on one
-core (``medium``: about 15% longer). Fewer steps leave the model near chance: it learns to copy numbers
-from its prompt only after ~2000-3000 steps (see :data:`PRESETS`).
+Cost: the published tiny-world bases (10,000 steps of 16 rows) take about 6 minutes each on one
+core, which is why the demo starts from committed bases (``params/tinyworld-bases.yaml``) instead of
+pretraining. A tiny model learns to copy numbers and names from its prompt late (after thousands of
+steps; see :data:`PRESETS`).
 
     >>> from rpt_core.benchmarks.tinyworld import build_world
     >>> from rpt_core.pretrain import pretrain
@@ -64,15 +65,13 @@ class ModelSize:
 
 # kv_heads == heads (no grouped-query attention): with a single KV head, a 2-layer model did not learn
 # to copy tokens from the prompt within 200 steps, where full multi-head attention did by step 150.
-# Measured on the demo world (seed 0; mean pass@1 over the nine sub-benchmarks at temperature 0.6,
-# one core each): "small" at 2000 steps of 16 rows 0.14 (near chance), at 3000 steps 0.35-0.38 (the
-# same with 32 rows a step; 0.21 with 8). With twice its MLP width (296K parameters) 3000 steps gave
-# 0.36 in 1.28x the time; "medium" takes 1.5x the MLP so that it finishes closer to "small" when both
-# pretrain side by side. Wider or deeper models did worse in the same wall time: hidden 128 (1500-2000
-# steps) 0.12-0.14, three layers (2000 steps) 0.12. Steps, not size, are what a CPU minute buys here.
+# Three layers: measured on the tiny world v3 (10,000 steps of 16 rows), a 2-layer model wrote the
+# careful template right 59-62% of the time on tiny_code_fn/list and 6% on tiny_math_chain (copying
+# the operands of later steps from the prompt), a 3-layer one 83-100% on every sub-benchmark.
+# "medium" has a wider MLP than "small".
 PRESETS: dict[str, ModelSize] = {
-    "small": ModelSize(hidden=64, layers=2, heads=2, kv_heads=2, intermediate=256),
-    "medium": ModelSize(hidden=64, layers=2, heads=2, kv_heads=2, intermediate=384),
+    "small": ModelSize(hidden=64, layers=3, heads=2, kv_heads=2, intermediate=192),
+    "medium": ModelSize(hidden=64, layers=3, heads=2, kv_heads=2, intermediate=256),
 }
 
 
@@ -82,8 +81,10 @@ class PretrainConfig:
     lr: peak learning rate; warmup_steps: linear warm-up; the last ``decay_fraction`` of the steps
     decay (cosine) to ``min_lr_ratio * lr`` (:func:`lr_at`).
     weight_decay: AdamW decoupled weight decay. grad_clip: max global gradient norm.
-    vocab_size: BPE vocabulary (incl. 4 special tokens). doc_copies: shuffled copies of the fact
-    documents in the corpus. copy_rows: generic "repeat after me" chat rows added to the corpus
+    vocab_size: BPE vocabulary (incl. 4 special tokens). careful_rate: share of worked solutions
+    written in the careful habit (the rest are shortcuts; see :meth:`World.pretraining_corpus`): the
+    rate at which the base samples the careful template. table_copies: passes over the arithmetic
+    table. fact_copies: passes over the fact base. copy_rows: generic "repeat after me" chat rows added to the corpus
     (:func:`copy_examples`); they make the model learn to copy from its prompt early, which every
     domain needs (numbers, names, operations). max_len: longer rows are cut (tokens).
     seed: init + data order.
@@ -91,7 +92,7 @@ class PretrainConfig:
     ``"cuda"``); the saved model is the same format either way."""
 
     size: str = "small"
-    steps: int = 3000
+    steps: int = 10000
     batch_size: int = 16
     lr: float = 3e-3
     warmup_steps: int = 30
@@ -100,8 +101,9 @@ class PretrainConfig:
     weight_decay: float = 0.01
     grad_clip: float = 1.0
     vocab_size: int = 1024
-    doc_copies: int = 60
-    table_copies: int = 100
+    careful_rate: float = 0.35
+    table_copies: int = 40
+    fact_copies: int = 40
     copy_rows: int = 6000
     max_len: int = 256
     seed: int = 0
@@ -228,7 +230,8 @@ def pretrain(world: World, out_dir: str | Path, size: str = "small", steps: int 
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
 
-    corpus = world.pretraining_corpus(doc_copies=config.doc_copies, table_copies=config.table_copies)
+    corpus = world.pretraining_corpus(careful_rate=config.careful_rate, table_copies=config.table_copies,
+                                      fact_copies=config.fact_copies, seed=config.seed)
     corpus += copy_examples(corpus, config.copy_rows, config.seed)
     texts = ["user", "assistant"] * 100 + [m["content"] for row in corpus for m in row.get("messages", [])]
     texts += [row.get("solution") or row.get("text") for row in corpus]
@@ -295,6 +298,76 @@ def read_manifest(model_dir: str | Path) -> dict:
     return json.loads((Path(model_dir) / "pretrain.json").read_text())
 
 
+# ------------------------------------------------------------------------ published base models
+# The demo starts from committed ("published") bases, as the paper starts from published models: a
+# base pretrained once by this code, with a manifest that says how, and fingerprints the demo checks.
+
+PUBLISHED = "published.json"
+_PUBLISHED_FILES = ("config.json", "generation_config.json", "model.safetensors", "tokenizer.json",
+                    "tokenizer_config.json", "chat_template.jinja", "pretrain.json")
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def publish(model_dir: str | Path, out_dir: str | Path, command: str) -> dict:
+    """Copy the base in ``model_dir`` (written by :func:`pretrain`) to ``out_dir`` as a published
+    model: its weights, config, tokenizer and ``pretrain.json``, plus ``published.json`` with the
+    model fingerprint (:func:`rpt_core.generate.model_fingerprint`), the sha256 of every file, the
+    world (seed, version) and pretraining config it came from, ``command`` (how to rebuild it) and the
+    git state. ``out_dir`` is replaced. Returns the ``published.json`` content."""
+    from .generate import model_fingerprint
+    from .manifest import git_state, utc_now
+
+    source, out_dir = Path(model_dir), Path(out_dir)
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in _PUBLISHED_FILES:
+        if (source / name).exists():
+            shutil.copy2(source / name, tmp / name)
+    manifest = read_manifest(source)
+    record = {"name": out_dir.name, "fingerprint": model_fingerprint(str(tmp)),
+              "files": {f.name: _sha256(f) for f in sorted(tmp.iterdir())},
+              "world": manifest["world"], "pretrain": manifest["config"], "parameters": manifest["parameters"],
+              "command": command, "git": git_state(), "published_at": utc_now()}
+    (tmp / PUBLISHED).write_text(json.dumps(record, indent=1))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    tmp.rename(out_dir)
+    return record
+
+
+def check_published(model_dir: str | Path, world: World | None = None) -> dict:
+    """Verify a published base before a study uses it: every file's sha256 and the model fingerprint
+    match ``published.json``, and (given ``world``) it was pretrained on a world of the same seed and
+    version, so the world's test and RL items are unseen by it. Returns ``published.json``; raises
+    ValueError naming what differs and how to rebuild the base."""
+    from .generate import model_fingerprint
+
+    path = Path(model_dir)
+    if not (path / PUBLISHED).exists():
+        raise ValueError(f"{path} is not a published base (no {PUBLISHED}); publish one with "
+                         "`rpt run params/tinyworld-bases.yaml`")
+    record = json.loads((path / PUBLISHED).read_text())
+    rebuild = f"rebuild it with: {record.get('command', 'rpt run params/tinyworld-bases.yaml')}"
+    changed = [name for name, digest in record["files"].items()
+               if not (path / name).exists() or _sha256(path / name) != digest]
+    if changed:
+        raise ValueError(f"{path}: {', '.join(changed)} differ from {PUBLISHED} (modified or missing); {rebuild}")
+    if model_fingerprint(str(path)) != record["fingerprint"]:
+        raise ValueError(f"{path}: model fingerprint differs from {PUBLISHED}; {rebuild}")
+    if world is not None:
+        made_on = {k: record["world"].get(k) for k in ("seed", "version")}
+        if made_on != {"seed": world.seed, "version": world.version}:
+            raise ValueError(f"{path} was pretrained on the tiny world {made_on}, not on seed {world.seed} "
+                             f"version {world.version}: its pretraining items may overlap this world's test "
+                             f"items; {rebuild}")
+    return record
+
+
 def pretrain_many(world: World, jobs: dict[str, dict], root: str | Path, workers: int | None = None) -> dict[str, dict]:
     """Pretrain several base models at once, one process per model (each single-threaded by
     :class:`PretrainConfig`'s ``threads``, so N models use N cores instead of taking turns).
@@ -327,4 +400,5 @@ def pretrain_many(world: World, jobs: dict[str, dict], root: str | Path, workers
     return {name: read_manifest(root / name) for name in jobs}
 
 
-__all__ = ["pretrain_many", "PRESETS", "ModelSize", "PretrainConfig", "pretrain", "read_manifest", "lr_at"]
+__all__ = ["pretrain_many", "PRESETS", "ModelSize", "PretrainConfig", "pretrain", "read_manifest", "lr_at", "publish",
+           "check_published", "PUBLISHED"]

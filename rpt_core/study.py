@@ -127,11 +127,17 @@ def _fill(value: Any, names: dict[str, Any]) -> Any:
     return value
 
 
-def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
-    """Read and validate a study file; fan-outs are expanded into one :class:`Step` per value."""
+def load_study(path: str | Path | dict, overrides: dict | None = None, params: dict | None = None) -> Study:
+    """Read and validate a study file; fan-outs are expanded into one :class:`Step` per value.
+
+    ``overrides`` replace top-level fields, ``params`` entries of the shared ``params``. Scalar shared
+    params can be used as ``{name}`` templates in step params (like ``{work_dir}``), so one study file
+    serves several settings: ``rpt run params/demo.yaml --set world_seed=1 --set bases_dir=...``."""
     source = "<study>" if isinstance(path, dict) else str(path)
     raw = dict(path) if isinstance(path, dict) else _read_yaml(path)
     raw.update(overrides or {})
+    if params:
+        raw["params"] = {**(raw.get("params") or {}), **params}
     allowed = ("study", "description", "work_dir", "params", "steps", "resources", "workers")
     unknown = sorted(k for k in set(raw) - set(allowed) if not k.startswith("x-"))  # x-*: YAML anchors
     _check(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(allowed)}")
@@ -159,7 +165,8 @@ def load_study(path: str | Path | dict, overrides: dict | None = None) -> Study:
         params = entry.get("params") or {}
         _check(isinstance(params, dict), source, f"{where}.params", "must be a mapping")
         for combo in itertools.product(*foreach.values()) if foreach else [()]:
-            names = {"work_dir": work_dir, **dict(zip(foreach, combo))}
+            names = {**{k: v for k, v in shared.items() if isinstance(v, (str, int, float))}, "work_dir": work_dir,
+                     **dict(zip(foreach, combo))}
             step = Step(_fill(entry["name"], names), entry["notebook"], _fill(params, names), entry.get("parallel"))
             _check(step.notebook_path.exists(), source, f"{where}.notebook",
                    f"{step.notebook_path} does not exist; available: {', '.join(sorted(available_notebooks()))}")

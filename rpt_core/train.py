@@ -214,9 +214,37 @@ class VerifierReward:
         return rewards
 
 
-def reward_functions(items: list[Item], workers: int = 8) -> list[VerifierReward]:
-    """One :class:`VerifierReward` per domain present in ``items`` (sorted by name)."""
-    return [VerifierReward(domain, workers) for domain in sorted({item.domain for item in items})]
+class PlaceboReward:
+    """A methodology control: the reward of every rollout is a coin flip (1 with probability
+    ``rate``), drawn from a stream seeded by ``seed`` and independent of the completion. Training
+    with it has everything of a real run (sampling, updates, KL, learning rate) except information
+    about correctness, so whatever it changes in accuracy is what training noise alone can do."""
+
+    def __init__(self, domain: str, seed: int, rate: float = 0.5):
+        import random
+
+        self.domain = domain
+        self.__name__ = domain
+        self.rate = rate
+        self.rng = random.Random(f"placebo:{seed}:{domain}")
+
+    def __call__(self, prompts, completions, domain, **_) -> list[float | None]:
+        return [float(self.rng.random() < self.rate) if d == self.domain else None for d in domain]
+
+
+REWARDS = ("verifier", "placebo")
+
+
+def reward_functions(items: list[Item], workers: int = 8, reward: str = "verifier",
+                     seed: int = 0) -> list[VerifierReward | PlaceboReward]:
+    """One reward function per domain present in ``items`` (sorted by name): the verifier's
+    (:class:`VerifierReward`) or, with ``reward="placebo"``, a coin flip (:class:`PlaceboReward`)."""
+    if reward not in REWARDS:
+        raise ValueError(f"unknown reward {reward!r}; allowed: {', '.join(REWARDS)}")
+    domains = sorted({item.domain for item in items})
+    if reward == "placebo":
+        return [PlaceboReward(domain, seed) for domain in domains]
+    return [VerifierReward(domain, workers) for domain in domains]
 
 
 # --------------------------------------------------------------------------------------------- trainer
@@ -297,7 +325,7 @@ class TrainResult:
 
 def config_fingerprint(config: TrainConfig, rl: dict, data_sha256: str) -> str:
     """sha256 of everything that decides the trained weights: model, algorithm, resolved rl, data, saving."""
-    decided = {"model": asdict(config.model), "algorithm": config.algorithm, "rl": rl,
+    decided = {"model": asdict(config.model), "algorithm": config.algorithm, "reward": config.reward, "rl": rl,
                "data": data_sha256, "save_steps": config.save_steps,
                "generation": config.runtime.generation}
     return hashlib.sha256(json.dumps(decided, sort_keys=True, default=str).encode()).hexdigest()
@@ -360,7 +388,7 @@ def train(config: TrainConfig) -> TrainResult:
     manifest = {
         "kind": "train", "status": "running", "started_at": previous.get("started_at", utc_now()),
         "config_sha256": fingerprint, "resumed_from": str(resume) if resume else None,
-        "model": asdict(config.model), "algorithm": config.algorithm, "rl_resolved": rl,
+        "model": asdict(config.model), "algorithm": config.algorithm, "reward": config.reward, "rl_resolved": rl,
         "data": {**asdict(config.data), "items": len(items), "sha256": data_sha256,
                  "domains": dict(pd.Series([i.domain for i in items]).value_counts().sort_index())},
         "device": device, "processes": num_processes(config), "seeds": {"rl": rl["seed"], "data": config.data.seed},
@@ -373,7 +401,8 @@ def train(config: TrainConfig) -> TrainResult:
         tokenizer.pad_token = tokenizer.eos_token
     trainer = _trainer_class()(
         model=config.model.path, args=args, train_dataset=to_dataset(items, config.model.chat),
-        reward_funcs=reward_functions(items, config.runtime.reward_workers), processing_class=tokenizer,
+        reward_funcs=reward_functions(items, config.runtime.reward_workers, config.reward, rl["seed"]),
+        processing_class=tokenizer,
         callbacks=[_log_callback()(out_dir)], dynamic_sampling=rl["dynamic_sampling"],
     )
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -394,5 +423,6 @@ def _last(log: pd.DataFrame, column: str) -> float | None:
     return None if len(values) == 0 or math.isnan(values.iloc[-1]) else float(values.iloc[-1])
 
 
-__all__ = ["ALGORITHMS", "resolve_rl", "grpo_config", "training_items", "to_dataset", "VerifierReward",
+__all__ = ["ALGORITHMS", "REWARDS", "resolve_rl", "grpo_config", "training_items", "to_dataset", "VerifierReward",
+           "PlaceboReward",
            "reward_functions", "checkpoints", "trained_models", "train", "TrainResult"]

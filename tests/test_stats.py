@@ -386,3 +386,63 @@ def test_teaching_views_on_synthetic_records():
     assert list(precision["repeats"]) == [1, 2, 4, 8]
     assert precision["sd"].iloc[0] > precision["sd"].iloc[2] > 0
     assert precision["sd"].iloc[3] < 1e-9  # all 8 repeats drawn: no sampling noise left
+
+
+# ------------------------------------------------------------------ calibration and ground truth
+
+def test_calibration_resampling_nulls_pair_disjoint_repeats_and_placebo_pairs():
+    benches = {"m1": ("math", 40, 8), "c1": ("code", 40, 8), "k1": ("knowledge", 40, 8)}
+    records = synthetic_records({"base": {}, "placebo": {}, "trained": {"math": 2.0}}, seed=3, benches=benches)
+    cal = stats.calibration(records, resampled=["base"], placebo=[("placebo", "base", ("math",))], n_boot=200)
+    resampling = cal[cal["kind"] == "resampling"]
+    assert len(resampling) == 4 * 3  # 8 repeats -> 4 disjoint pairs, on 3 domains
+    assert set(resampling["comparison"]) == {f"base: sample {b} vs sample {a}" for a, b in ((0, 1), (2, 3), (4, 5), (6, 7))}
+    assert len(cal[cal["kind"] == "placebo"]) == 3
+    assert (cal["ci_low"] <= cal["delta"]).all() and (cal["delta"] <= cal["ci_high"]).all()
+    rates = stats.false_positive_rate(cal).set_index("kind")
+    assert rates.loc["resampling", "comparisons"] == 12 and 0 <= rates.loc["resampling", "rate"] <= 1
+    # a real effect passed off as a "placebo" is flagged: the check can fail
+    loud = stats.calibration(records, placebo=[("trained", "base", ("math",))], n_boot=0)
+    assert loud.set_index("set").loc["math", "p_value"] < 0.001
+    assert "false-positive rate" in stats.describe_calibration(cal)
+    with pytest.raises(ValueError, match="one sample per item"):
+        stats.calibration(records[records["sample_index"] == 0], resampled=["base"])
+
+
+def test_resampling_nulls_are_calibrated_on_iid_samples():
+    # many nulls on i.i.d. samples: the CMH test should reject at about its nominal rate
+    benches = {f"b{i}": (("math", "code", "knowledge")[i % 3], 30, 16) for i in range(6)}
+    records = synthetic_records({"base": {}}, seed=11, benches=benches)
+    cal = stats.calibration(records, resampled=["base"], n_boot=0)
+    assert len(cal) == 8 * 3
+    assert stats.false_positive_rate(cal)["rate"].iloc[0] <= 0.25
+
+
+def test_planted_recovery_checks_gains_and_nones():
+    records = synthetic_records({"base": {}, "on-math": {"math": 2.5, "code": 2.0}, "on-code": {"code": 2.5}},
+                                seed=5, benches={"m1": ("math", 60, 4), "c1": ("code", 60, 4), "k1": ("knowledge", 60, 4)})
+    st = stats.strata(records, [("on-math", "base", ("math",)), ("on-code", "base", ("code",))], n_boot=300)
+    comps = stats.comparisons(st, ("math", "code", "knowledge"))
+    truth = {"math": {"math": "gain", "code": "gain", "knowledge": "none"},
+             "code": {"math": "gain", "code": "gain", "knowledge": "none"}}
+    found = stats.planted_recovery(comps, truth)
+    assert list(found.columns[:8]) == ["train_domain", "eval_domain", "planted", "delta", "ci_low", "ci_high",
+                                       "p_value", "recovered"]
+    assert found.set_index(["train_domain", "eval_domain"])["recovered"].to_dict() == {
+        ("math", "math"): True, ("math", "code"): True, ("math", "knowledge"): True,
+        ("code", "math"): False, ("code", "code"): True, ("code", "knowledge"): True}
+    text = stats.describe_recovery(found)
+    assert "**missed**" in text and "5 of 6 planted effects recovered" in text
+    with pytest.raises(ValueError, match="allowed: gain, none"):
+        stats.planted_recovery(comps, {"math": {"code": "maybe"}})
+    with pytest.raises(ValueError, match="exactly one model"):
+        stats.planted_recovery(comps, {"knowledge": {"code": "none"}})
+
+
+def test_pass_at_k_curves_match_the_unbiased_estimator():
+    records = tiny([("m", "b", "math", "i1", s, c) for s, c in enumerate([1, 0, 0, 0])]
+                   + [("m", "b", "math", "i2", s, 0) for s in range(4)])
+    curves = stats.pass_at_k_curves(records, ks=(1, 2, 4, 8)).set_index("k")["pass_at_k"]
+    assert list(curves.index) == [1, 2, 4]  # k = 8 exceeds the 4 samples per item
+    assert curves[1] == pytest.approx(100 * 0.25 / 2) and curves[2] == pytest.approx(100 * 0.5 / 2)
+    assert curves[4] == pytest.approx(50.0)

@@ -1,16 +1,16 @@
-"""The tiny world: a pure function of its seed, disjoint splits, every item gradable, sizes as asked,
-a round trip through files; and a short pretraining run that lowers the loss and loads for generation."""
+"""The tiny world: a pure function of its seed, disjoint splits, sizes as asked, a round trip through
+files; the planted mechanism (careful solutions pass, shortcuts fail as declared, the ground-truth
+transfer table follows from the declaration); pretraining and publishing a base."""
 
 import json
-import random
 
 import pytest
 
-from rpt_core.benchmarks.tinyworld import (BENCHMARKS, DOMAINS, SPLITS, Sizes, arithmetic_facts, build_world,
-                                           load_world, write_world)
-from rpt_core.rewards import verify, verify_many
+from rpt_core.benchmarks.tinyworld import (BENCHMARKS, DOMAINS, HABITS, SPLITS, Sizes, arithmetic_facts, build_world,
+                                           habit_of, load_world, planted_transfer, write_world)
+from rpt_core.rewards import verify_many
 
-SIZES = Sizes(test=10, test_small=5, train=30, pretrain=40, people_test=5, people_train=5, people_pretrain=10)
+SIZES = Sizes(test=10, test_small=5, train=30, pretrain=40)
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +24,7 @@ def _dump(world):
 
 
 def test_same_seed_same_world_other_seed_other_world(world):
-    assert _dump(build_world(seed=0, sizes=SIZES)) == _dump(world)
-    assert _dump(build_world(seed=0, sizes={"test": 10, "test_small": 5, "train": 30, "pretrain": 40, "people_test": 5,
-                                            "people_train": 5, "people_pretrain": 10})) == _dump(world)
+    assert _dump(build_world(seed=0, sizes={"test": 10, "test_small": 5, "train": 30, "pretrain": 40})) == _dump(world)
     other = build_world(seed=1, sizes=SIZES)
     for name in BENCHMARKS:
         assert [i.prompt for i in other.test[name]] != [i.prompt for i in world.test[name]], name
@@ -40,9 +38,8 @@ def test_sizes_are_honoured(world):
     for domain in DOMAINS:
         assert len(world.train[domain]) == SIZES.train
         assert len(world.pretrain[domain]) == SIZES.pretrain * 3
-    assert len(world.facts.people) == SIZES.people_test + SIZES.people_train + SIZES.people_pretrain
-    with pytest.raises(ValueError, match="people_test"):
-        Sizes(test=20, people_test=5)
+    with pytest.raises(ValueError, match="Sizes.test must be >= 1"):
+        Sizes(test=0)
 
 
 def test_items_carry_domain_benchmark_skill_and_unique_ids(world):
@@ -57,81 +54,91 @@ def test_items_carry_domain_benchmark_skill_and_unique_ids(world):
 
 
 def test_splits_are_disjoint(world):
-    texts = {split: {i.prompt for i in world.items(split)} for split in SPLITS}
     keys = {split: {(i.metadata["skill"], i.metadata["key"]) for i in world.items(split)} for split in SPLITS}
     for a, b in (("pretrain", "train"), ("pretrain", "test"), ("train", "test")):
-        assert not texts[a] & texts[b], (a, b)
         assert not keys[a] & keys[b], (a, b)  # the same problem in other words counts too
-    groups = world.facts.groups
-    assert not set(groups["test"]) & (set(groups["train"]) | set(groups["pretrain"]))
-    for split in SPLITS:
-        asked = {i.metadata["person"] for i in world.items(split) if i.domain == "knowledge"}
-        assert asked <= set(groups[split])
+    for split in ("train", "test"):
+        assert len(keys[split]) == sum(1 for _ in world.items(split)), split  # no repeats inside RL or test
 
 
-def test_every_fact_is_in_the_pretraining_corpus(world):
-    corpus = world.pretraining_corpus(doc_copies=1, table_copies=1)
+def test_careful_solutions_pass_and_shortcuts_fail_as_declared(world):
+    items = [i for split in ("test", "train") for i in world.items(split)]
+    careful = verify_many([(i.kind, i.metadata["solution"], i.reference) for i in items], workers=4)
+    assert all(v.correct for v in careful), [(i.benchmark, i.id) for i, v in zip(items, careful) if not v.correct]
+    shortcut = verify_many([(i.kind, i.metadata["shortcut"], i.reference) for i in items], workers=4)
+    for item, verdict in zip(items, shortcut):
+        if item.domain in ("math", "code"):  # the shared error: the last operation is left out
+            assert not verdict.correct, (item.benchmark, item.id)
+        else:  # knowledge guesses the first option (or the most common value): right only by chance
+            guess = item.metadata["shortcut"].rsplit("ANSWER: ", 1)[1]
+            assert verdict.correct == (guess == item.reference["answer"]), (item.benchmark, item.id)
+    for item in items:
+        habit = HABITS[item.domain]
+        assert item.metadata["solution"].startswith(habit.careful) and habit_of(item.metadata["solution"]) == "careful"
+        assert item.metadata["shortcut"].startswith(habit.shortcut) and habit_of(item.metadata["shortcut"]) == "shortcut"
+    assert habit_of("ANSWER: 7") == "other"
+
+
+def test_planted_transfer_follows_from_the_declared_habits():
+    assert planted_transfer(["math"]) == {"math": "gain", "code": "gain", "knowledge": "none"}
+    assert planted_transfer(["code"]) == {"math": "gain", "code": "gain", "knowledge": "none"}
+    assert planted_transfer(["knowledge"]) == {"math": "none", "code": "none", "knowledge": "gain"}
+    assert set(planted_transfer(DOMAINS).values()) == {"gain"}
+    with pytest.raises(ValueError, match="allowed: math, code, knowledge"):
+        planted_transfer(["poetry"])
+
+
+def test_pretraining_corpus_mixes_the_habits_at_the_asked_rate(world):
+    corpus = world.pretraining_corpus(careful_rate=0.3, table_copies=1, fact_copies=1)
+    chats = [row for row in corpus if "messages" in row]
+    assert len(chats) == sum(len(v) for v in world.pretrain.values())
+    careful = sum(row["habit"] == "careful" for row in chats) / len(chats)
+    assert 0.2 < careful < 0.4
     text = " ".join(row.get("text", "") for row in corpus)
-    for sentence in world.facts.statements():
-        assert sentence in text
     assert all(fact in text for fact in arithmetic_facts())
-    assert len([row for row in corpus if "messages" in row]) == sum(len(v) for v in world.pretrain.values())
-
-
-def test_reference_solutions_pass_and_wrong_ones_fail(world):
-    items = [i for name, items in world.test.items() if BENCHMARKS[name].kind != "code_tests" for i in items]
-    items += world.train["math"] + world.train["knowledge"]
-    verdicts = verify_many([(i.kind, i.metadata["solution"], i.reference) for i in items])
-    assert all(v.correct for v in verdicts), [(i.benchmark, i.id) for i, v in zip(items, verdicts) if not v.correct]
-    math_item = world.test["tiny_math_arith"][0]
-    wrong = math_item.metadata["solution"].rsplit("ANSWER:", 1)[0] + f"ANSWER: {int(math_item.reference['answer']) + 1}"
-    assert not verify("math", wrong, math_item.reference).correct
-    mc = world.test["tiny_know_mc"][0]
-    other = next(letter for letter in "ABCD" if letter != mc.reference["answer"])
-    assert not verify("choice", f"ANSWER: {other}", mc.reference).correct
-    twohop = world.test["tiny_know_twohop"][0]
-    other = next(x for x in twohop.reference["labels"] if x != twohop.reference["answer"])
-    assert not verify("label", f"ANSWER: {other}", twohop.reference).correct
-    # one item per sub-benchmark against a nonsense answer (code included, in the sandbox)
-    rng = random.Random(0)
-    sample = [rng.choice(items) for items in world.test.values()]
-    nonsense = "ANSWER: 123456789\n```python\ndef f(*a):\n    return None\n```"
-    assert not any(v.correct for v in verify_many([(i.kind, nonsense, i.reference) for i in sample], workers=4))
-
-
-def test_code_solutions_pass_their_hidden_tests_in_the_sandbox(world):
-    for name in ("tiny_code_fn", "tiny_code_cond", "tiny_code_list"):
-        item = world.test[name][0]
-        assert verify("code_tests", item.metadata["solution"], item.reference).correct, name
-        broken = item.metadata["solution"].replace("return ", "return 1 + ", 1)
-        assert not verify("code_tests", broken, item.reference).correct, name
+    for person, facts in world.facts.people.items():
+        assert f"{person} has a pet {facts['pet']}." in text
+    with pytest.raises(ValueError, match="careful_rate"):
+        world.pretraining_corpus(careful_rate=1.0)
 
 
 def test_write_and_load_round_trip(world, tmp_path):
     root = write_world(world, tmp_path / "world")
-    assert (root / "test" / "tiny_math_chain.jsonl").exists() and (root / "train" / "code.jsonl").exists()
     meta = json.loads((root / "world.json").read_text())
-    assert meta["repeats"]["tiny_math_chain"] == BENCHMARKS["tiny_math_chain"].repeats
+    assert meta["planted_transfer"]["math"]["code"] == "gain" and meta["habits"]["code"]["careful"] == "Step by step:"
     loaded = load_world(root)
     assert _dump(loaded) == _dump(world) and loaded.facts == world.facts
     # the same corpus in the same order: a base pretrained on a loaded world is the same model
-    assert loaded.pretraining_corpus(doc_copies=2, table_copies=1) == world.pretraining_corpus(doc_copies=2, table_copies=1)
+    assert loaded.pretraining_corpus(fact_copies=2) == world.pretraining_corpus(fact_copies=2)
     with pytest.raises(FileNotFoundError, match="write_world"):
         load_world(tmp_path / "missing")
+    (root / "world.json").write_text(json.dumps({**meta, "version": 1}))
+    with pytest.raises(ValueError, match="version 1 tiny world"):
+        load_world(root)
 
 
-def test_a_short_pretraining_run_lowers_the_loss_and_loads_for_generation(world, tmp_path):
+def test_pretrain_publish_and_check_a_base(world, tmp_path):
     from rpt_core.generate import HFGenerator, Sampling
-    from rpt_core.pretrain import PretrainConfig, pretrain, read_manifest
+    from rpt_core.pretrain import PretrainConfig, check_published, pretrain, publish, read_manifest
 
     out = pretrain(world, tmp_path / "base", size="small", steps=40, seed=0, progress=False, batch_size=16,
-                   vocab_size=400, doc_copies=2, table_copies=1, copy_rows=30, warmup_steps=5)
+                   vocab_size=400, fact_copies=2, table_copies=1, copy_rows=30, warmup_steps=5)
     manifest = read_manifest(out)
     assert manifest["final_loss"] < manifest["initial_loss"] - 1.0
-    assert manifest["steps"] == 40 and manifest["config"]["size"] == "small" and manifest["seconds"] > 0
-    gen = HFGenerator(str(out), batch_size=4)
+    assert manifest["steps"] == 40 and manifest["config"]["careful_rate"] == 0.35
+    record = publish(out, tmp_path / "published" / "tiny", command="rpt run params/tinyworld-bases.yaml")
+    assert check_published(tmp_path / "published" / "tiny", world) == record
+    assert record["world"]["seed"] == 0 and "model.safetensors" in record["files"]
+    gen = HFGenerator(str(tmp_path / "published" / "tiny"), batch_size=4)
+    assert gen.fingerprint == record["fingerprint"]
     item = world.test["tiny_math_arith"][0]
     [completion] = gen.generate([gen.render(item.messages)], Sampling(temperature=0.6, max_new_tokens=8), [0])
     assert completion.tokens >= 1
+    with pytest.raises(ValueError, match="not on seed 1"):
+        check_published(tmp_path / "published" / "tiny", build_world(seed=1, sizes=SIZES))
+    weights = tmp_path / "published" / "tiny" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-4] + b"\0\0\0\0")
+    with pytest.raises(ValueError, match="model.safetensors differ"):
+        check_published(tmp_path / "published" / "tiny")
     with pytest.raises(ValueError, match="model size"):
         PretrainConfig(size="huge")

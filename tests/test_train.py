@@ -9,7 +9,7 @@ import yaml
 
 from rpt_core.config import ConfigError, load_train_config
 from rpt_core.items import Item
-from rpt_core.train import ALGORITHMS, VerifierReward, checkpoints, resolve_rl, train
+from rpt_core.train import ALGORITHMS, PlaceboReward, VerifierReward, checkpoints, reward_functions, resolve_rl, train
 
 from conftest import WORDS, build_yes_world
 
@@ -126,6 +126,18 @@ def test_mixed_batch_routes_each_row_to_its_verifier():
     assert got["math"] == [1.0, None, None, 0.0]
     assert got["code"] == [None, 1.0, None, None]
     assert got["knowledge"] == [None, None, 0.0, None]
+
+
+def test_placebo_reward_is_a_seeded_coin_flip_blind_to_the_completion():
+    kwargs = dict(prompts=[""] * 400, completions=["right"] * 200 + ["wrong"] * 200, domain=["math"] * 399 + ["code"])
+    draws = PlaceboReward("math", seed=0)(**kwargs)
+    assert draws == PlaceboReward("math", seed=0)(**kwargs) and draws != PlaceboReward("math", seed=1)(**kwargs)
+    assert draws[-1] is None and set(draws[:-1]) == {0.0, 1.0}
+    assert abs(sum(draws[:200]) / 200 - 0.5) < 0.15 and abs(sum(draws[200:399]) / 199 - 0.5) < 0.15
+    items = [Item("b", "1", [{"role": "user", "content": "q"}], "math", {"answer": "1"}, "math")]
+    assert [type(f) for f in reward_functions(items, reward="placebo")] == [PlaceboReward]
+    with pytest.raises(ValueError, match="allowed: verifier, placebo"):
+        reward_functions(items, reward="random")
 
 
 def test_endless_or_hostile_code_scores_zero_without_stalling():
