@@ -148,7 +148,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         if not sep or not key:
             raise SystemExit(f"--set {item!r}: expected NAME=VALUE (a shared param of the study)")
         settings[key] = yaml.safe_load(value)
-    study = load_study(args.study, {"workers": args.workers} if args.workers else None, settings)
+    overrides = {k: v for k, v in (("workers", args.workers), ("work_dir", args.work_dir)) if v}
+    study = load_study(args.study, overrides, settings)
     if args.dry_run:
         print(plan(study))
         return 0
@@ -252,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports", default="reports", help="reports root (default: reports)")
     p.add_argument("--run-id", help="use this run-id instead of <UTC time>-<params hash>")
     p.add_argument("--workers", type=int, help="run this many parallel steps at once (default: the study's workers)")
+    p.add_argument("--work-dir", help="caches of this run (training runs, generations) go here instead of the study's work_dir")
     p.add_argument("--set", action="append", metavar="NAME=VALUE",
                    help="set a shared param of the study (YAML value; repeatable), e.g. --set world_seed=1")
     p.add_argument("--print-step", metavar="NAME",

@@ -11,9 +11,10 @@ steps; see :data:`PRESETS`).
 
 What it does, top to bottom:
 
-1. **Data**: :meth:`World.pretraining_corpus` -- chat examples (prompt, solution) from every
-   domain's ``pretrain`` split (never the RL ``train`` or the ``test`` items, so the base model has
-   only *partial* competence on them), plain documents (every fact of the knowledge domain as
+1. **Data**: :meth:`World.pretraining_corpus` -- chat examples (prompt, worked solution) from every
+   domain's ``pretrain`` split (never the RL ``train`` or the ``test`` items), each written in the
+   careful habit with probability ``careful_rate`` and otherwise as the domain's shortcut (so the
+   base has its skills only *latent*), plain documents (every fact of the knowledge domain as
    statements, the arithmetic table) and generic copying rows (:func:`copy_examples`).
 2. **Tokenizer**: byte-level BPE trained on that corpus (:func:`rpt_core.tinymodel.build_tokenizer`, chat template
    included), pre-tokenized exactly as ``AutoTokenizer`` will pre-tokenize it when it loads the model

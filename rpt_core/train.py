@@ -30,6 +30,9 @@ fixed batch per step, so here it is the *filter* half only: groups whose rollout
 reward (zero advantage) are dropped from the loss and its token normaliser; the batch is not refilled,
 so the effective batch shrinks on steps with many solved or hopeless prompts
 (``dynamic_sampling/kept_fraction`` in the log says by how much).
+
+``reward: placebo`` replaces the verifiers by a seeded coin flip (:class:`PlaceboReward`): a control
+run that trains exactly like a real one but learns nothing about correctness.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import hashlib
 import json
 import math
 import os
+import random
 import re
 import time
 from dataclasses import asdict, dataclass
@@ -221,8 +225,6 @@ class PlaceboReward:
     about correctness, so whatever it changes in accuracy is what training noise alone can do."""
 
     def __init__(self, domain: str, seed: int, rate: float = 0.5):
-        import random
-
         self.domain = domain
         self.__name__ = domain
         self.rate = rate

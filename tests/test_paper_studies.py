@@ -33,6 +33,11 @@ def localize(study_file: Path, tiny_model: str, root: Path) -> dict:
                 step["params"]["only_confirmed"] = True
     raw.pop("resources", None)
     raw["work_dir"] = str(root / "work")
+    # independent steps two at a time, one core each, as the demo runs them (the trains, then the analyses)
+    raw["workers"] = 2
+    for step in raw["steps"]:
+        if step["notebook"] != "evaluate":
+            step["parallel"] = "train" if step["notebook"] == "train" else "analysis"
     registry = yaml.safe_load((ROOT / raw["params"]["registry"]).read_text())
     for model in registry["models"]:
         model["path"] = tiny_model
@@ -58,7 +63,8 @@ def localize(study_file: Path, tiny_model: str, root: Path) -> dict:
                                "rl": {**train["rl"], "prompts_per_step": 2, "num_generations": 2,
                                       "per_device_batch_size": 4, "max_completion_length": 8, "max_steps": 2,
                                       "temperature": 1.0},
-                               "runtime": {"device": "cpu", "generation": "transformers", "reward_workers": 2},
+                               "runtime": {"device": "cpu", "generation": "transformers", "reward_workers": 2,
+                                           "threads": 1},
                                "save_steps": 1}
     return raw
 

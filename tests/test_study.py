@@ -179,6 +179,12 @@ def test_fan_out_expands_steps_and_fills_templates():
          "params": {"name": "m-{domain}", "train_params": "{work_dir}/{domain}.yaml"}}]})
     assert [(s.name, s.params["name"], s.params["train_params"]) for s in study.steps] == [
         ("train-math", "m-math", "w/math.yaml"), ("train-code", "m-code", "w/code.yaml")]
+    # scalar shared params are templates too, and --set (params=) replaces them before filling
+    raw = {"study": "s", "work_dir": "w", "params": {"bases": "models", "n_boot": 5}, "steps": [
+        {"name": "m", "notebook": "methodology", "params": {"registry": "{bases}/r.yaml", "seed": "{n_boot}"}}]}
+    assert load_study(raw).steps[0].params == {"registry": "models/r.yaml", "seed": 5}
+    other = load_study(raw, {"work_dir": "elsewhere"}, {"bases": "other", "n_boot": 7})
+    assert other.steps[0].params == {"registry": "other/r.yaml", "seed": 7} and other.work_dir == "elsewhere"
 
 
 def test_cli_validate_and_dry_run(tmp_path, capsys):
@@ -196,3 +202,7 @@ def test_cli_validate_and_dry_run(tmp_path, capsys):
     assert "params.nboot: not a parameter of methodology.ipynb; allowed:" in capsys.readouterr().err
     assert main(["run", str(good), "--dry-run"]) == 0
     assert "1. methodology  [methodology.ipynb]" in capsys.readouterr().out
+    assert main(["run", str(good), "--dry-run", "--set", "seed=3", "--work-dir", str(tmp_path / "w")]) == 0
+    assert f"work_dir {tmp_path / 'w'}" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="expected NAME=VALUE"):
+        main(["run", str(good), "--dry-run", "--set", "seed"])

@@ -45,9 +45,8 @@ solutions with ``Step by step:`` and shortcut ones with ``Shortcut:``, and the s
 the last operation of the problem (math stops one step early; code drops the last operation of its
 specification). Knowledge has its own: ``Recall:`` states the fact (as the base read it), ``Guess:``
 answers the first option listed, or without options the value most people have (position and
-base-rate biases). A
-completion's first line names its habit, so records show how much of an accuracy change is the habit
-and how much is correctness within a habit (:func:`habit_of`).
+base-rate biases). A completion's first line names its habit, so records show how much of an
+accuracy change is the habit and how much is correctness within a habit (:func:`habit_of`).
 
 Ground truth (:func:`planted_transfer`): RL on a domain rewards its careful template; every domain
 that uses the same template gains, every other domain is unaffected (``none``). So math <-> code
@@ -64,14 +63,17 @@ yes/no questions, which need the recalled value compared with the asked one).
 Numbers up to 20 are spoken as words (one token each; digits are one token per digit) and every value
 in a math problem stays in 0..20 (:data:`MAX_VALUE`), so each step is a lookup a tiny model learns.
 Every item keeps both of its solutions in ``metadata["solution"]`` (careful) and
-``metadata["shortcut"]`` (used for pretraining and tests; never shown to a model being evaluated),
-and the generators check that the shortcut is graded wrong where the declaration says it is
-(math and code always; knowledge when the first option is not the answer).
+``metadata["shortcut"]`` (used for pretraining and tests; never shown to a model being evaluated).
+The generators make math and code shortcuts wrong by construction (every operation changes the
+value; some hidden test tells the shortcut from the solution); knowledge shortcuts are right only
+by chance.
 
 Splits. Per domain there are three disjoint splits: ``pretrain`` (worked solutions for the base
 model, see :mod:`rpt_core.pretrain`), ``train`` (RL prompts) and ``test`` (the benchmarks). Items are
-assigned to a split by a seeded hash of their *problem key* (the numbers and operations, or the
-passage and question), so no problem appears in two splits, and train and test items are distinct.
+assigned to a split by a seeded hash of their *problem key* (the numbers and operations; for
+knowledge the question with its options), so no problem appears in two splits, and train and test
+items are distinct. The fact base itself is shared world knowledge: a test question asks about a
+fact the base read, and may have seen asked in other words.
 
 Determinism: the world is a pure function of ``(seed, sizes)``; each generator draws from its own
 ``random.Random(f"{seed}:{name}")`` stream. Bump :data:`WORLD_VERSION` when a change alters items.
