@@ -179,6 +179,18 @@ def test_faked_passes_are_scored_incorrect(cheat):
     assert verdict.reason != "ok"
 
 
+@pytest.mark.parametrize("mode", ["tests", "script"])
+def test_solutions_run_as_registered_modules(mode):
+    # dataclasses resolve string annotations through sys.modules[cls.__module__]
+    code = ("from __future__ import annotations\nfrom dataclasses import dataclass\n\n@dataclass\nclass P:\n"
+            "    x: int\n\ndef f():\n    return P(3).x\n")
+    if mode == "tests":
+        assert verify("code_tests", f"```python\n{code}```", {"tests": "assert f() == 3"}).correct
+    else:
+        result = run(code + "print(f())")
+        assert (result.outcome, result.stdout) == ("finished", "3\n"), result
+
+
 def test_patched_builtins_are_restored_before_tests():
     cheat = "import builtins\nbuiltins.len = lambda x: 3\ndef three(xs):\n    return len(xs)"
     assert not verify("code_tests", cheat, {"tests": "assert three([1]) == 3"}).correct

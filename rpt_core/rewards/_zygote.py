@@ -26,6 +26,7 @@ import shutil
 import signal
 import sys
 import time
+import types
 
 CONFIG = json.loads(sys.argv[1])
 _reply_stream = os.fdopen(os.dup(1), "w")
@@ -69,7 +70,13 @@ def child(request, workdir, stdin_path, out_w, err_w, result_w):
     report_pass = (lambda token: lambda: report("passed", token=token))(request.get("token", ""))
     request.clear()
     pristine_builtins = dict(vars(builtins))
-    namespace = {"__name__": "__main__" if mode == "script" else "solution", "__builtins__": builtins}
+    # The solution runs as a real module registered in sys.modules, as it would when run or imported:
+    # code that looks its own module up (dataclasses under `from __future__ import annotations`,
+    # pickle, typing.get_type_hints) needs the entry.
+    module = types.ModuleType("__main__" if mode == "script" else "solution")
+    module.__builtins__ = builtins
+    sys.modules[module.__name__] = module
+    namespace = vars(module)
 
     def run(filename):
         with open(filename) as f:
