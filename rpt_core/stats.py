@@ -846,7 +846,7 @@ def pass_at_k_curves(records: pd.DataFrame, models: Sequence[str] | None = None,
     """pass@k (%, the unbiased estimator of Chen et al. 2021, averaged over items) per model, domain
     and k, for every k no larger than the model's samples per item on every benchmark of the domain.
     Columns: model, domain, k, pass_at_k, n_items."""
-    from math import comb
+    from .evaluate import pass_at_k
 
     chosen = records if models is None else records[records["model"].isin(list(models))]
     per_item = chosen.groupby(["model", "domain", "benchmark", "item_id"], sort=False)["correct"].agg(["size", "sum"])
@@ -856,7 +856,7 @@ def pass_at_k_curves(records: pd.DataFrame, models: Sequence[str] | None = None,
         for k in ks:
             if k > n.min():
                 continue
-            values = [1.0 if ni - ci < k else 1 - comb(ni - ci, k) / comb(ni, k) for ni, ci in zip(n, c)]
+            values = [pass_at_k(int(ni), int(ci), k) for ni, ci in zip(n, c)]
             rows.append({"model": model, "domain": domain, "k": k, "pass_at_k": 100 * float(np.mean(values)),
                          "n_items": len(values)})
     return pd.DataFrame(rows, columns=["model", "domain", "k", "pass_at_k", "n_items"])
