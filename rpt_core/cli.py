@@ -73,10 +73,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_items(names, data_dir, limits=None):
+def _load_items(choices, data_dir):
     from .benchmarks import load
 
-    return {name: load(name, data_dir=data_dir, limit=(limits or {}).get(name)) for name in names}
+    return {c.name: load(c.name, data_dir=data_dir, limit=c.limit, **(c.options or {})) for c in choices}
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
@@ -91,7 +91,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     started = time.time()
     overrides = {"shard": args.shard} if args.shard else {}
     config = load_eval_config(args.params, overrides)
-    items = _load_items([b.name for b in config.benchmarks], config.data_dir, {b.name: b.limit for b in config.benchmarks})
+    items = _load_items(config.benchmarks, config.data_dir)
     repeats = {b.name: b.repeats or BENCHMARKS[b.name].repeats for b in config.benchmarks}
     generator = load_generator(config.model.backend, config.model.path, **config.model.generator_options())
     records = evaluate(generator, Plan(items, repeats, config.sampling, config.shard), config.cache_dir,
@@ -124,14 +124,16 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_regrade(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .evaluate import regrade, write_records
+    from .evaluate import load_suite, regrade, stale, write_records
 
     records = pd.read_parquet(args.records)
-    items = _load_items(sorted(records["benchmark"].unique()), args.data_dir)
+    todo = records if args.all else records[stale(records)]
+    items, _ = load_suite(sorted(todo["benchmark"].unique()), data_dir=args.data_dir, items_dir=args.items_dir)
     lookup = {f"{i.benchmark}/{i.id}": i for group in items.values() for i in group}
-    new, changed = regrade(records, lookup, workers=args.workers)
+    new, changed = regrade(records, lookup, workers=args.workers, only_stale=not args.all)
     write_records(new, args.out or args.records)
-    print(f"{len(changed)} of {len(new)} verdicts changed")
+    print(f"regraded {len(todo)} of {len(new)} records ({'all' if args.all else 'stale versions only'}); "
+          f"{len(changed)} verdicts changed")
     if len(changed):
         print(changed.to_string(index=False))
     return 0
@@ -236,9 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("params")
     p.add_argument("--shard", help="i/n: run only this machine's part of the plan")
     p.set_defaults(func=cmd_eval)
-    p = sub.add_parser("regrade", help="re-verify stored records without generating")
+    p = sub.add_parser("regrade", help="re-verify stored records whose benchmark or verifier version is stale, "
+                                       "without generating")
     p.add_argument("records")
+    p.add_argument("--all", action="store_true", help="re-verify every record, not only stale ones")
     p.add_argument("--data-dir", help="local benchmark data (as for rpt eval)")
+    p.add_argument("--items-dir", help="folder of <benchmark>.jsonl item files (benchmarks outside the registry)")
     p.add_argument("--out", help="write the regraded records here (default: in place)")
     p.add_argument("--workers", type=int, default=8)
     p.set_defaults(func=cmd_regrade)

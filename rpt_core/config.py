@@ -63,6 +63,7 @@ class BenchmarkChoice:
     name: str
     repeats: int | None = None
     limit: int | None = None
+    options: dict = field(default_factory=dict)  # the benchmark's own options, e.g. livecodebench release
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,10 @@ def load_eval_config(path: str | Path, overrides: dict | None = None) -> EvalCon
         for name in ("repeats", "limit"):
             value = getattr(choice, name)
             _check(value is None or (isinstance(value, int) and value >= 1), source, f"benchmarks[{i}].{name}", "must be a positive integer")
+        allowed = BENCHMARKS[choice.name].options
+        unknown = sorted(set(choice.options or {}) - set(allowed))
+        _check(not unknown, source, f"benchmarks[{i}].options", f"unknown option(s) {', '.join(unknown)}; allowed: "
+               f"{', '.join(allowed) or 'none'}")
         choices.append(choice)
 
     sampling = _build(Sampling, raw.get("sampling") or {}, "sampling", source)

@@ -5,8 +5,10 @@
 * **Generate once.** Generations are appended to ``<cache>/generations/<model>.jsonl`` (flushed and
   fsynced per batch). A re-run skips every key already there; after a SIGKILL a torn last line is
   ignored, so a re-run completes with no duplicates and nothing regenerated that was stored.
-* **Grade many.** Every sample is verified with :mod:`rpt_core.rewards`; :func:`regrade`
-  re-verifies stored records (e.g. after a verifier fix) without generating.
+* **Grade many.** Every sample is verified with :mod:`rpt_core.rewards`. Verdicts are cached too,
+  under the sample key plus the benchmark's version (:func:`rpt_core.benchmarks.benchmark_version`)
+  and the verifier version, which every record stores: bumping one benchmark's version regrades
+  that benchmark only. :func:`regrade` re-verifies stored records without generating.
 * **Shards.** ``shard=(i, n)`` keeps the samples whose key hashes to ``i`` mod ``n``; the union of
   all shards is exactly the unsharded plan, so merged shard records equal an unsharded run.
 """
@@ -17,20 +19,23 @@ import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .benchmarks.registry import benchmark_version
 from .generate import Completion, Generator, Sampling, dumps, sample_seed
 from .items import Item
 from .rewards import VERSION as VERIFIER_VERSION
-from .rewards import verify_many
+from .rewards import Verdict, verify_many
 
-RECORD_COLUMNS = ["model", "benchmark", "domain", "item_id", "sample_index", "key", "completion",
-                  "finish_reason", "tokens", "extracted", "correct", "reason", "verifier", "detail"]
+RECORD_COLUMNS = ["model", "benchmark", "benchmark_version", "domain", "item_id", "sample_index", "key",
+                  "completion", "finish_reason", "tokens", "extracted", "correct", "reason", "verifier", "detail",
+                  "retry_completion", "correct_2"]
+_UNCACHED_REASONS = ("sandbox_error",)  # the harness failed, not the model: grade again next time
 
 
 @dataclass(frozen=True)
@@ -109,6 +114,11 @@ def cache_path(cache_dir: str | Path, fingerprint: str) -> Path:
     return Path(cache_dir) / "generations" / f"{name}.jsonl"
 
 
+def verdict_path(cache_dir: str | Path, fingerprint: str) -> Path:
+    """Where the verdicts of one model's generations are stored (next to its generations)."""
+    return cache_path(cache_dir, fingerprint).parent.parent / "verdicts" / cache_path(cache_dir, fingerprint).name
+
+
 def generate_missing(generator: Generator, samples: list[Sample], cache: GenerationCache,
                      sampling: Sampling, chunk: int = 64) -> int:
     """Generate every sample not yet in ``cache``, storing each chunk as soon as it is done.
@@ -125,24 +135,72 @@ def generate_missing(generator: Generator, samples: list[Sample], cache: Generat
     return len(todo)
 
 
-def grade(samples: list[Sample], cache: GenerationCache, model: str, workers: int = 8) -> pd.DataFrame:
-    """Verify every sample's stored completion; one record per sample."""
-    triples = [(s.item.kind, cache.entries[s.key]["text"], s.item.reference) for s in samples]
-    verdicts = verify_many(tqdm(triples, desc="verify", disable=not triples, leave=False), workers=workers)
+def grade(samples: list[Sample], cache: GenerationCache, model: str, workers: int = 8,
+          verdicts: GenerationCache | None = None) -> pd.DataFrame:
+    """Verify every sample's stored completion; one record per sample. With a ``verdicts`` store,
+    a verdict already stored for the same sample, benchmark version and verifier version is reused
+    and new ones are added."""
+    versions = {s.item.benchmark: benchmark_version(s.item.benchmark) for s in samples}
+    verdict_keys = [f"{s.key}:{versions[s.item.benchmark]}:{VERIFIER_VERSION}" for s in samples]
+    known = verdicts.entries if verdicts is not None else {}
+    todo = [i for i, k in enumerate(verdict_keys) if k not in known]
+    triples = [(samples[i].item.kind, cache.entries[samples[i].key]["text"], samples[i].item.reference) for i in todo]
+    fresh = verify_many(tqdm(triples, desc="verify", disable=not triples, leave=False), workers=workers)
+    if verdicts is not None:
+        verdicts.add([{"key": verdict_keys[i], **v.to_dict()} for i, v in zip(todo, fresh)
+                      if v.reason not in _UNCACHED_REASONS])
+    found = dict(zip(todo, fresh))
     rows = []
-    for s, v in zip(samples, verdicts):
+    for index, s in enumerate(samples):
+        v = found.get(index) or Verdict(**{f: known[verdict_keys[index]][f] for f in Verdict.__dataclass_fields__})
         gen = cache.entries[s.key]
         rows.append({
-            "model": model, "benchmark": s.item.benchmark, "domain": s.item.domain, "item_id": s.item.id,
-            "sample_index": s.index, "key": s.key, "completion": gen["text"],
-            "finish_reason": gen["finish_reason"], "tokens": gen["tokens"],
+            "model": model, "benchmark": s.item.benchmark, "benchmark_version": versions[s.item.benchmark],
+            "domain": s.item.domain, "item_id": s.item.id, "sample_index": s.index, "key": s.key,
+            "completion": gen["text"], "finish_reason": gen["finish_reason"], "tokens": gen["tokens"],
             "extracted": None if v.extracted is None else str(v.extracted), "correct": v.correct,
             "reason": v.reason, "verifier": v.verifier, "detail": v.detail,
+            "retry_completion": "", "correct_2": v.correct,
         })
     return _typed(pd.DataFrame(rows, columns=RECORD_COLUMNS))
 
 
-_DTYPES = {"model": "str", "benchmark": "str", "domain": "str", "item_id": "str", "sample_index": "int64",
+def retry_samples(samples: list[Sample], records: pd.DataFrame, generator: Generator,
+                  sampling: Sampling) -> list[tuple[str, Sample]]:
+    """Second tries (Aider's ``pass_rate_2``): for each failed sample of a benchmark with
+    ``tries == 2``, the conversation continues with the completion and a user turn holding the
+    test output (:func:`rpt_core.benchmarks.prompts.retry_message`). ``records`` are ``samples``'
+    first-try records, in the same order. Returns (first-try key, second-try sample) pairs."""
+    from .benchmarks import BENCHMARKS
+    from .benchmarks.prompts import retry_message
+
+    out = []
+    for s, row in zip(samples, records.itertuples()):
+        spec = BENCHMARKS.get(s.item.benchmark)
+        if row.correct or spec is None or spec.tries < 2:
+            continue
+        messages = s.item.messages + [{"role": "assistant", "content": row.completion},
+                                      {"role": "user", "content": retry_message(s.item, row.detail)}]
+        item = replace(s.item, messages=messages)
+        prompt = generator.render(messages)
+        key = sample_key(generator.fingerprint, prompt, sampling, s.index)
+        out.append((s.key, Sample(item, s.index, prompt, key, sample_seed(sampling.seed, key))))
+    return out
+
+
+def with_retries(records: pd.DataFrame, retried: pd.DataFrame, firsts: list[str]) -> pd.DataFrame:
+    """Records with the second tries' completions and ``correct_2`` (right on either try);
+    ``firsts`` holds the first-try key of each row of ``retried``."""
+    records = records.copy()
+    position = {key: i for i, key in enumerate(records["key"])}
+    rows = [position[k] for k in firsts]
+    records.loc[rows, "retry_completion"] = retried["completion"].to_numpy()
+    records.loc[rows, "correct_2"] = records.loc[rows, "correct"].to_numpy() | retried["correct"].to_numpy()
+    return _typed(records)
+
+
+_DTYPES = {"retry_completion": "str", "correct_2": "bool",
+           "model": "str", "benchmark": "str", "benchmark_version": "str", "domain": "str", "item_id": "str", "sample_index": "int64",
            "key": "str", "completion": "str", "finish_reason": "str", "tokens": "int64", "extracted": "str",
            "correct": "bool", "reason": "str", "verifier": "str", "detail": "str"}
 
@@ -158,14 +216,22 @@ def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name
     samples = plan.samples(generator)
     cache = GenerationCache(cache_path(cache_dir, generator.fingerprint))
     generated = generate_missing(generator, samples, cache, plan.sampling)
-    records = grade(samples, cache, model_name or generator.model, workers)
+    verdicts = GenerationCache(verdict_path(cache_dir, generator.fingerprint))
+    model = model_name or generator.model
+    records = grade(samples, cache, model, workers, verdicts)
+    retries = retry_samples(samples, records, generator, plan.sampling)
+    if retries:
+        second = [retry for _, retry in retries]
+        generated += generate_missing(generator, second, cache, plan.sampling)
+        records = with_retries(records, grade(second, cache, model, workers, verdicts), [first for first, _ in retries])
     records.attrs["generated"] = generated  # samples generated now; the rest came from the cache
     return records
 
 
 def load_suite(benchmarks: list, data_dir: str | Path | None = None,
                items_dir: str | Path | None = None) -> tuple[dict[str, list[Item]], dict[str, int]]:
-    """Items and repeats of a benchmark suite: entries are names or ``{name, repeats, limit}``.
+    """Items and repeats of a benchmark suite: entries are names or ``{name, repeats, limit, options}``
+    (``options``: the benchmark's own, e.g. ``{release: release_v6}`` for LiveCodeBench).
 
     A name in the benchmark registry is loaded by its loader (``data_dir`` as for ``rpt eval``);
     any other name is read from ``<items_dir>/<name>.jsonl`` (items written by
@@ -180,7 +246,7 @@ def load_suite(benchmarks: list, data_dir: str | Path | None = None,
         entry = {"name": entry} if isinstance(entry, str) else dict(entry)
         name, limit = entry["name"], entry.get("limit")
         if name in BENCHMARKS:
-            items[name] = load(name, data_dir=data_dir, limit=limit)
+            items[name] = load(name, data_dir=data_dir, limit=limit, **(entry.get("options") or {}))
             repeats[name] = entry.get("repeats") or BENCHMARKS[name].repeats
         elif items_dir is not None and (Path(items_dir) / f"{name}.jsonl").exists():
             items[name] = read_items(Path(items_dir) / f"{name}.jsonl")[:limit]
@@ -210,23 +276,45 @@ def write_records(records: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
+def stale(records: pd.DataFrame) -> pd.Series:
+    """Rows graded by another benchmark version or verifier version than the current ones (records
+    written before versions were stored count as stale)."""
+    current = records["benchmark"].map(benchmark_version)
+    stored = records["benchmark_version"] if "benchmark_version" in records else pd.Series("", index=records.index)
+    return (stored != current) | ~records["verifier"].str.endswith(f"@{VERIFIER_VERSION}")
+
+
 def regrade(records: pd.DataFrame, items: dict[str, Item] | Callable[[str, str], Item],
-            workers: int = 8) -> tuple[pd.DataFrame, pd.DataFrame]:
+            workers: int = 8, only_stale: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Re-verify stored completions (no generation). ``items`` maps ``"benchmark/item_id"`` to
-    its Item (or is a function of benchmark, item_id). Returns (new records, changed verdicts)."""
+    its Item (or is a function of benchmark, item_id). With ``only_stale`` only the rows of
+    :func:`stale` are verified again. Returns (new records, changed verdicts)."""
     lookup = items if callable(items) else (lambda b, i: items[f"{b}/{i}"])
-    triples = []
-    for row in records.itertuples():
+    redo = stale(records) if only_stale else pd.Series(True, index=records.index)
+    if "retry_completion" not in records:
+        records = records.assign(retry_completion="", correct_2=records["correct"])
+    triples, retried = [], []
+    for index, row in records[redo].iterrows():
         item = lookup(row.benchmark, row.item_id)
         triples.append((item.kind, row.completion, item.reference))
-    verdicts = verify_many(triples, workers=workers)
+        if row.retry_completion:
+            triples.append((item.kind, row.retry_completion, item.reference))
+            retried.append(index)
+    checked = verify_many(triples, workers=workers)
+    verdicts, second, position = [], {}, 0
+    for index in records.index[redo]:
+        verdicts.append(checked[position])
+        position += 1
+        if index in retried:
+            second[index] = checked[position].correct
+            position += 1
     new = records.copy()
-    new["extracted"] = [None if v.extracted is None else str(v.extracted) for v in verdicts]
-    new["correct"] = [v.correct for v in verdicts]
-    new["reason"] = [v.reason for v in verdicts]
-    new["verifier"] = [v.verifier for v in verdicts]
-    new["detail"] = [v.detail for v in verdicts]
-    new = _typed(new)
+    new.loc[redo, "benchmark_version"] = records.loc[redo, "benchmark"].map(benchmark_version)
+    new.loc[redo, "extracted"] = [None if v.extracted is None else str(v.extracted) for v in verdicts]
+    for column in ("correct", "reason", "verifier", "detail"):
+        new.loc[redo, column] = [getattr(v, column) for v in verdicts]
+    new.loc[redo, "correct_2"] = [v.correct or second.get(i, False) for i, v in zip(records.index[redo], verdicts)]
+    new = _typed(new[RECORD_COLUMNS])
     changed = new[(new["correct"] != records["correct"]) | (new["reason"] != records["reason"])]
     changed = changed.assign(old_correct=records.loc[changed.index, "correct"],
                              old_reason=records.loc[changed.index, "reason"])
@@ -246,9 +334,16 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
+def _tries(benchmark: str) -> int:
+    from .benchmarks import BENCHMARKS
+
+    return BENCHMARKS[benchmark].tries if benchmark in BENCHMARKS else 1
+
+
 def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16)) -> pd.DataFrame:
     """Per model x benchmark: pass@1 (mean over repeats, in [0, 1]), item and sample counts,
-    truncation and no-answer rates, mean generated tokens, and pass@k for each k <= repeats."""
+    truncation and no-answer rates, mean generated tokens, pass@k for each k <= repeats, and for
+    benchmarks with a second try ``pass_rate_2`` (right on the first or second try, Aider's metric)."""
     rows = []
     for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):
         per_item = group.groupby("item_id")["correct"].agg(["size", "sum"])
@@ -260,6 +355,8 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16)) -> pd.Dat
             "no_answer_rate": float((group["reason"] == "no_answer").mean()),
             "mean_tokens": float(group["tokens"].mean()),
         }
+        if _tries(benchmark) > 1 and "correct_2" in group:
+            row["pass_rate_2"] = float(group.groupby("item_id")["correct_2"].mean().mean())
         for k in ks:
             if k > 1 and per_item["size"].min() >= k:
                 row[f"pass@{k}"] = float(sum(pass_at_k(n, c, k) for n, c in zip(per_item["size"], per_item["sum"])) / len(per_item))
@@ -267,5 +364,5 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16)) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-__all__ = ["Plan", "Sample", "GenerationCache", "evaluate", "grade", "regrade", "merge_shards",
+__all__ = ["Plan", "Sample", "GenerationCache", "evaluate", "grade", "regrade", "stale", "merge_shards",
            "summarize", "pass_at_k", "write_records", "RECORD_COLUMNS", "VERIFIER_VERSION"]

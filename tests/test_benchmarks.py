@@ -126,9 +126,9 @@ def test_bigcodebench_unittest_runner():
 
 
 def test_livecodebench_stdin_and_functional():
-    stdin, functional = load("livecodebench", data_dir=FIXTURES)
+    stdin, functional = load("livecodebench", data_dir=FIXTURES)[:2]
     assert stdin.kind == "code_stdio" and len(stdin.reference["cases"]) == 3 and stdin.reference["time_limit_s"] == 6
-    assert "standard input" in stdin.prompt
+    assert "Read the inputs from stdin" in stdin.prompt and "### Question:" in stdin.prompt
     assert verify(stdin.kind, fence("a, b = map(int, input().split())\nprint(a + b)"), stdin.reference).correct
     assert not verify(stdin.kind, fence("print(3)"), stdin.reference).correct
     assert functional.kind == "code_tests" and "class Solution" in functional.prompt
@@ -136,6 +136,40 @@ def test_livecodebench_stdin_and_functional():
                 "        a, b = sorted(nums)[-2:]\n        return a + b")
     assert verify(functional.kind, fence(solution), functional.reference).correct
     assert not verify(functional.kind, fence(solution.replace("a + b", "b")), functional.reference).correct
+    bare = "def maxPairSum(nums):\n    a, b = sorted(nums)[-2:]\n    return a + b"
+    assert verify(functional.kind, fence(bare), functional.reference).correct
+
+
+def test_livecodebench_reads_every_release_file_and_the_date_window():
+    ids = lambda **options: [i.id for i in load("livecodebench", data_dir=FIXTURES, **options)]  # noqa: E731
+    assert ids() == ["abc900_a", "9003", "abc901_a", "abc902_b", "abc903_a", "abc904_a"]  # release_v5: test..test5
+    assert ids(release="release_v6")[-1] == "abc905_a" and ids(release="release_latest") == ids(release="release_v6")
+    assert ids(release="v2") == ["abc901_a"] and ids(release="v4_v5") == ["abc903_a", "abc904_a"]
+    assert ids(release="release_v6", start_date="2024-09-07", end_date="2025-01-04") == ["abc901_a", "abc902_b", "abc903_a"]
+    with pytest.raises(ValueError, match="unknown release 'v7'"):
+        load("livecodebench", data_dir=FIXTURES, release="v7")
+    with pytest.raises(ValueError, match="expected YYYY-MM-DD"):
+        load("livecodebench", data_dir=FIXTURES, start_date="Sept 2024")
+    with pytest.raises(ValueError, match="allowed: release, start_date, end_date"):
+        load("livecodebench", data_dir=FIXTURES, version="v5")
+
+
+def test_livecodebench_missing_release_file_is_an_error_not_a_smaller_benchmark(tmp_path):
+    import shutil
+    shutil.copytree(FIXTURES / "livecodebench", tmp_path / "livecodebench")
+    (tmp_path / "livecodebench" / "test3.jsonl").unlink()
+    with pytest.raises(BenchmarkUnavailable, match="lacks test3.jsonl"):
+        load("livecodebench", data_dir=tmp_path)
+    assert len(load("livecodebench", data_dir=tmp_path, release="release_v2")) == 3
+
+
+def test_livecodebench_compares_lines_and_exact_decimals_like_upstream():
+    halve = load("livecodebench", data_dir=FIXTURES, release="v2")[0]
+    assert verify(halve.kind, fence("print(int(input()) / 2)"), halve.reference).correct  # "2.0" == "2"
+    assert not verify(halve.kind, fence("print(round(int(input()) / 2 + 1e-9, 12))"), halve.reference).correct
+    lines = load("livecodebench", data_dir=FIXTURES, release="v3")[0]
+    assert verify(lines.kind, fence("a, b = input().split()\nprint(a)\nprint(b)  "), lines.reference).correct
+    assert not verify(lines.kind, fence("print(*input().split())"), lines.reference).correct  # same tokens, one line
 
 
 def test_livecodebench_decodes_compressed_tests_without_running_pickled_code():
@@ -164,13 +198,19 @@ def test_codeforces_test_formats_and_time_limit():
 
 def test_polyglot_example_solutions_pass_their_unittest_files():
     items = load("polyglot", data_dir=FIXTURES)
-    assert [i.id for i in items] == ["pair-sum", "word-stack"]
-    assert "`pair_sum.py`" in items[0].prompt and "def pair_sum(pair):" in items[0].prompt
+    assert [i.id for i in items] == ["line-count", "pair-sum", "word-stack"]
+    assert "`pair_sum.py`" in items[1].prompt and "def pair_sum(pair):" in items[1].prompt
+    # line-count has two test files and patches the solution module's globals (open, super), as
+    # Exercism's grep and paasio do: the solution must be the module `line_count`, next to both files.
+    assert items[0].metadata["test_files"] == ["line_count_test.py", "test_helpers.py"]
     verdicts = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in items])
     assert all(v.correct for v in verdicts), [v.detail for v in verdicts]
-    stub = verify(items[1].kind, fence("class WordStack:\n    def push(self, w): pass\n    def pop(self): pass"),
-                  items[1].reference)
-    assert not stub.correct
+    stub = verify(items[2].kind, fence("class WordStack:\n    def push(self, w): pass\n    def pop(self): pass"),
+                  items[2].reference)
+    assert not stub.correct and "tests failed" in stub.detail
+    reads_directly = items[0].metadata["canonical_solution"].replace("open(path)", "__builtins__.open(path)")
+    failed = verify(items[0].kind, fence(reads_directly), items[0].reference)
+    assert not failed.correct and "test_counts_lines_of_the_opened_file" in failed.detail
 
 
 def test_knowledge_references_and_prompts():
@@ -182,7 +222,9 @@ def test_knowledge_references_and_prompts():
     assert medqa[0].reference == {"answer": "B", "options": ["A", "B", "C", "D"]} and "B. Iron" in medqa[0].prompt
     assert verify("choice", "ANSWER: D", medqa[1].reference).correct
     tabfact = load("tabfact", data_dir=FIXTURES)
-    assert [i.reference["answer"] for i in tabfact] == ["entailed", "refuted"]
+    assert [i.reference["answer"] for i in tabfact] == ["entailed", "refuted", "entailed"]
+    # upstream `id` is the table's index, shared by its statements: item ids are <table_id>/<k>
+    assert [i.id for i in tabfact] == ["fixture-1.html.csv/0", "fixture-1.html.csv/1", "fixture-2.html.csv/0"]
     assert "| team | wins | losses |" in tabfact[0].prompt and "2001 league table" in tabfact[0].prompt
     assert not verify("label", "ANSWER: entailed", tabfact[1].reference).correct
 

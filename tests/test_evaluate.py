@@ -2,6 +2,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from rpt_core.generate import HFGenerator, Sampling, load_generator
 
 SAMPLING = Sampling(temperature=0.7, top_p=1.0, max_new_tokens=8, seed=3)
 REPEATS = {"toy_math": 2, "toy_code": 1, "toy_qa": 3}
+FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 
 
 class Counting:
@@ -159,3 +161,77 @@ def test_a_local_model_is_identified_by_its_files_not_its_location(tiny_model, t
     assert model_fingerprint(str(moved)) == model_fingerprint(tiny_model)
     (moved / "config.json").write_text((moved / "config.json").read_text().replace("}", ', "x": 1}', 1))
     assert model_fingerprint(str(moved)) != model_fingerprint(tiny_model)
+
+
+class Scripted:
+    """A generator that answers from a script: ``answer(prompt) -> text``; counts its calls."""
+
+    model = fingerprint = "scripted"
+
+    def __init__(self, answer):
+        self.answer, self.prompts = answer, []
+
+    def render(self, messages):
+        return "\n\n".join(f"[{m['role']}] {m['content']}" for m in messages)
+
+    def generate(self, prompts, sampling, seeds):
+        from rpt_core.generate import Completion
+        self.prompts += prompts
+        return [Completion(self.answer(p), 5, "stop") for p in prompts]
+
+
+def test_second_try_with_the_test_output_gives_pass_rate_2(tmp_path):
+    from rpt_core.benchmarks import load
+    items = load("polyglot", data_dir=FIXTURES)
+    solutions = {i.metadata["solution_file"]: i.metadata["canonical_solution"] for i in items}
+
+    def answer(prompt):
+        filename = next(f for f in solutions if f"`{f}`" in prompt)
+        if "See the testing errors above" in prompt:  # the second try fixes the code
+            return f"```python\n{solutions[filename]}\n```"
+        broken = "def pair_sum(pair):\n    return 0" if filename == "pair_sum.py" else solutions[filename]
+        return f"```python\n{broken}\n```"
+
+    gen = Scripted(answer)
+    records = evaluate(gen, Plan({"polyglot": items}, {"polyglot": 1}, SAMPLING), tmp_path)
+    assert len(gen.prompts) == 4  # three first tries, one second try
+    retry_prompt = gen.prompts[-1]
+    assert "[assistant] ```python\ndef pair_sum(pair):\n    return 0" in retry_prompt
+    assert "test_positive" in retry_prompt and "Fix the code in pair_sum.py" in retry_prompt
+    row = records.set_index("item_id").loc["pair-sum"]
+    assert not row["correct"] and row["correct_2"] and "pair_sum(pair)" in row["retry_completion"]
+    summary = summarize(records).iloc[0]
+    assert summary["pass@1"] == pytest.approx(2 / 3) and summary["pass_rate_2"] == 1.0
+    again = evaluate(gen, Plan({"polyglot": items}, {"polyglot": 1}, SAMPLING), tmp_path)
+    assert len(gen.prompts) == 4
+    pd.testing.assert_frame_equal(records, again)
+    lookup = {f"polyglot/{i.id}": i for i in items}
+    regraded, changed = regrade(records, lookup)
+    assert changed.empty and regraded["correct_2"].tolist() == records["correct_2"].tolist()
+
+
+def test_verdicts_are_cached_and_a_version_bump_regrades_that_benchmark_only(hf, tmp_path, monkeypatch):
+    import dataclasses
+
+    from rpt_core import evaluate as evaluation
+    from rpt_core.benchmarks import BENCHMARKS, load
+    from rpt_core.evaluate import stale
+    suite = {"tabfact": load("tabfact", data_dir=FIXTURES), "gsm8k": load("gsm8k", data_dir=FIXTURES)}
+    plan = Plan(suite, {"tabfact": 1, "gsm8k": 1}, SAMPLING)
+    first = evaluate(hf, plan, tmp_path)
+    assert set(first["benchmark_version"]) == {"tabfact@1", "gsm8k@1"}
+    graded = []
+    real = evaluation.verify_many
+    monkeypatch.setattr(evaluation, "verify_many", lambda triples, workers: graded.extend(triples) or real(triples, workers))
+    pd.testing.assert_frame_equal(evaluate(hf, plan, tmp_path), first)
+    assert graded == []  # every verdict came from the store
+    monkeypatch.setitem(BENCHMARKS, "tabfact", dataclasses.replace(BENCHMARKS["tabfact"], version="2"))
+    assert stale(first).tolist() == (first["benchmark"] == "tabfact").tolist()
+    second = evaluate(hf, plan, tmp_path)
+    assert len(graded) == len(suite["tabfact"])
+    assert set(second["benchmark_version"]) == {"tabfact@2", "gsm8k@1"}
+    lookup = {f"{b}/{i.id}": i for b, items in suite.items() for i in items}
+    graded.clear()
+    new, _ = regrade(first, lookup, only_stale=True)
+    assert len(graded) == len(suite["tabfact"])  # only the stale benchmark is verified again
+    assert new["benchmark_version"].tolist() == second["benchmark_version"].tolist()

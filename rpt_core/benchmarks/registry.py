@@ -13,15 +13,16 @@ return each item once and leave repeating to the evaluator.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
 class Source:
     """Where a benchmark's rows live.
 
-    kind: ``"hub"`` (a Hugging Face dataset, loaded with ``datasets.load_dataset``), ``"github"``
-        (a git repository to clone) or ``"archive"`` (a downloadable data archive).
+    kind: ``"hub"`` (a Hugging Face dataset, loaded with ``datasets.load_dataset``), ``"hub_files"``
+        (a script-only hub dataset whose data files are downloaded with ``huggingface_hub``),
+        ``"github"`` (a git repository to clone) or ``"archive"`` (a downloadable data archive).
     path: hub dataset id or URL. ``{subset}`` in ``path``/``config`` is replaced by each entry of
         ``subsets`` (FinBen: one hub dataset per subset; LegalBench: one config per task).
     config, split, revision: passed to ``load_dataset``; ``revision="refs/convert/parquet"`` for
@@ -40,6 +41,8 @@ class Source:
 
     def describe(self) -> str:
         """One line for tables and error messages, e.g. ``hub:openai/gsm8k[main]/test``."""
+        if self.kind == "hub_files":
+            return f"hub files:{self.path}"
         if self.kind != "hub":
             return f"{self.kind}:{self.path}"
         config = f"[{self.config}]" if self.config else ""
@@ -58,7 +61,14 @@ class BenchmarkSpec:
     """One benchmark. ``verifier`` is a :data:`rpt_core.rewards.KINDS` entry, or several joined by
     ``"/"`` when the item kind depends on the row (LiveCodeBench stdin vs functional tests, FinBen
     classification vs numeric subsets). ``time_limit_s`` (seconds, wall and CPU) is put in code
-    references when the row does not give its own limit."""
+    references when the row does not give its own limit.
+
+    ``tries`` = 2 gives a failed sample a second try with its test output (Aider's
+    ``pass_rate_2``); pass@1 always counts the first try.
+
+    ``version`` names this benchmark's loader, prompt and scoring; every record stores it. Bump it
+    whenever a change could alter a verdict: stored verdicts of this benchmark (and only these)
+    become stale and are regraded (:func:`rpt_core.evaluate.grade`, ``rpt regrade``)."""
 
     name: str
     domain: str
@@ -70,6 +80,9 @@ class BenchmarkSpec:
     normalizer: str
     time_limit_s: float | None = None
     notes: str = ""
+    version: str = "1"
+    tries: int = 1
+    options: dict = field(default_factory=dict)
 
     @property
     def verifier_kinds(self) -> tuple[str, ...]:
@@ -98,10 +111,14 @@ _SPECS = [
                   "code_bigcodebench", "code_tests", "bigcodebench", time_limit_s=60.0,
                   notes="instruct split; tests need the task's libraries (libs column) in the sandbox"),
     BenchmarkSpec("livecodebench", "code",
-                  Source("hub", "livecodebench/code_generation_lite", "release_v5", revision=_PARQUET), None, 1,
-                  "code_stdio", "code_stdio/code_tests", "livecodebench", time_limit_s=6.0,
-                  notes="paper: livecodebench/code_generation, date window (?); pass another release via "
-                        "a local copy; functional (LeetCode) problems become code_tests"),
+                  Source("hub_files", "livecodebench/code_generation_lite",
+                         layout="the release files of livecodebench/code_generation_lite (test.jsonl, test2.jsonl "
+                                ".. test6.jsonl; every file the release needs), or a parquet mirror's folder named "
+                                "after the release, e.g. <data_dir>/livecodebench/release_v5/"),
+                  None, 1, "code_lcb_stdio", "code_stdio/code_tests", "livecodebench", time_limit_s=6.0,
+                  notes="paper: livecodebench/code_generation, date window (?); the lite dataset is script-only, "
+                        "its release files are read directly; functional (LeetCode) problems become code_tests",
+                  version="2", options={"release": "release_v5", "start_date": None, "end_date": None}),
     BenchmarkSpec("usaco", "code",
                   Source("archive", "princeton-nlp/USACO data.zip (USACOBench, usaco_subset307_dict.json)",
                          layout="usaco_subset307_dict.json (problem dict keyed by problem id) plus "
@@ -119,8 +136,10 @@ _SPECS = [
                          layout="a clone of https://github.com/Aider-AI/polyglot-benchmark (exercises are read "
                                 "from python/exercises/practice/<slug>/ with .docs/, .meta/config.json, stub and "
                                 "<slug>_test.py)"),
-                  34, 1, "code_exercise", "code_tests", "polyglot", time_limit_s=30.0,
-                  notes="Exercism Python exercises; metric = full pass of the unittest file"),
+                  34, 1, "code_exercise", "code_tests", "polyglot", time_limit_s=180.0,
+                  notes="Exercism Python exercises; pass = every test of the exercise's test files passes; "
+                        "pass@1 = Aider's pass_rate_1, a second try with the test output gives pass_rate_2",
+                  version="2", tries=2),
     # ---------------------------------------------------------------- knowledge
     BenchmarkSpec("pubmedqa", "knowledge",
                   Source("hub", "bigbio/pubmed_qa", "pubmed_qa_labeled_fold0_source", revision=_PARQUET), 500, 1,
@@ -145,6 +164,14 @@ _SPECS = [
 ]
 
 BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in _SPECS}
+ITEM_FILE_VERSION = "items"  # the version recorded for benchmarks read from item files
+
+
+def benchmark_version(name: str) -> str:
+    """``"<name>@<version>"`` of a registry benchmark; ``"<name>@items"`` for item-file benchmarks
+    (the tiny world's), whose items change only with their files."""
+    spec = BENCHMARKS.get(name)
+    return f"{name}@{spec.version if spec else ITEM_FILE_VERSION}"
 FINBEN_NUMERIC_SUBSETS = frozenset(_FINBEN_NUMERIC)
 
 

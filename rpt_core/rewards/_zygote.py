@@ -10,7 +10,10 @@ resource limits and the unprivileged uid, and then runs the model's code:
     "tests"   solution.py then tests.py in one namespace; a pass is reported on a private pipe
               with a one-time token only after the tests returned, so ``sys.exit(0)``,
               ``os._exit(0)``, killing the process or printing a marker cannot fake one.
-              Built-ins patched by the solution are restored before the tests run.
+              Built-ins patched by the solution are restored before the tests run. With
+              ``"module": name`` the solution is the module ``name`` and tests.py runs in a
+              namespace of its own that imports it, as a test file does (the work dir, with any
+              helper files of the request, is on ``sys.path``).
     "script"  solution.py as ``__main__`` with the request's stdin.
 
 After the child ends (or its deadline or output limit is hit) every process it left is killed and
@@ -68,20 +71,24 @@ def child(request, workdir, stdin_path, out_w, err_w, result_w):
         os._exit(0 if outcome in ("passed", "finished") else 1)
 
     report_pass = (lambda token: lambda: report("passed", token=token))(request.get("token", ""))
+    own_module = request.get("module") if mode == "tests" else None
     request.clear()
     pristine_builtins = dict(vars(builtins))
     # The solution runs as a real module registered in sys.modules, as it would when run or imported:
     # code that looks its own module up (dataclasses under `from __future__ import annotations`,
     # pickle, typing.get_type_hints) needs the entry.
-    module = types.ModuleType("__main__" if mode == "script" else "solution")
+    module = types.ModuleType("__main__" if mode == "script" else own_module or "solution")
     module.__builtins__ = builtins
     sys.modules[module.__name__] = module
     namespace = vars(module)
+    if own_module:  # as if imported from <workdir>/<module>.py (tracebacks and frames show that name)
+        sys.path.insert(0, workdir)
+        module.__file__ = os.path.join(workdir, own_module + ".py")
 
-    def run(filename):
+    def run(filename, namespace, shown=None):
         with open(filename) as f:
             source = f.read()
-        exec(compile(source, filename, "exec"), namespace)
+        exec(compile(source, shown or filename, "exec"), namespace)
 
     try:
         with open("solution.py") as f:
@@ -89,7 +96,7 @@ def child(request, workdir, stdin_path, out_w, err_w, result_w):
     except (SyntaxError, ValueError) as exc:
         report("compile_error", f"{type(exc).__name__}: {exc}")
     try:
-        run("solution.py")
+        run("solution.py", namespace, getattr(module, "__file__", None))
     except SystemExit as exc:
         if mode == "tests":
             report("runtime_error", f"solution exited ({exc.code}) before the tests ran")
@@ -108,8 +115,13 @@ def child(request, workdir, stdin_path, out_w, err_w, result_w):
     live_builtins.update(pristine_builtins)
     for name in [name for name in live_builtins if name not in pristine_builtins]:
         del live_builtins[name]
+    if own_module:
+        tests_module = types.ModuleType("tests")
+        tests_module.__builtins__ = builtins
+        sys.modules["tests"] = tests_module
+        namespace = vars(tests_module)
     try:
-        run("tests.py")
+        run("tests.py", namespace)
     except AssertionError as exc:
         report("failed", f"AssertionError: {exc}")
     except MemoryError:

@@ -127,8 +127,19 @@ def _unshare_net_works() -> bool:
     ).returncode == 0
 
 
-@lru_cache(maxsize=1)
-def _hidden_ancestor_binds() -> tuple[str, ...]:
+@lru_cache(maxsize=None)
+def _prefixes(python: str) -> tuple[str, ...]:
+    """The installation prefixes (``sys.prefix``, ``sys.base_prefix``) of interpreter ``python``."""
+    if python == sys.executable:
+        found = [sys.base_prefix, sys.prefix]
+    else:
+        found = subprocess.run([python, "-I", "-c", "import sys; print(sys.base_prefix); print(sys.prefix)"],
+                               capture_output=True, text=True, check=True).stdout.split("\n")[:2]
+    return tuple(sorted({os.path.realpath(p) for p in found}))
+
+
+@lru_cache(maxsize=None)
+def _hidden_ancestor_binds(python: str) -> tuple[str, ...]:
     """bwrap arguments that keep the interpreter reachable when it lives under a private dir.
 
     A dropped uid cannot traverse e.g. ``/root`` (mode 700): that directory is replaced with an
@@ -136,7 +147,7 @@ def _hidden_ancestor_binds() -> tuple[str, ...]:
     """
     args: list[str] = []
     made: set[str] = set()
-    for prefix in sorted({os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}):
+    for prefix in _prefixes(python):
         parts = Path(prefix).parts
         for depth in range(2, len(parts) + 1):
             ancestor = str(Path(*parts[:depth]))
@@ -156,10 +167,11 @@ def _hidden_ancestor_binds() -> tuple[str, ...]:
 
 
 class _Zygote:
-    """One sandboxed server process (see ``_zygote.py``) that forks a child per execution."""
+    """One sandboxed server process (see ``_zygote.py``) that forks a child per execution, run by
+    interpreter ``python`` (this one, or a benchmark's own environment)."""
 
-    def __init__(self, uid: int):
-        self.uid = uid
+    def __init__(self, uid: int, python: str):
+        self.uid, self.python = uid, python
         self.hostdir = None
         config = {"uid": uid, "ns": isolation() == "bwrap", "root": "/tmp", "preload": PRELOAD}
         if isolation() == "bwrap":
@@ -168,7 +180,7 @@ class _Zygote:
                 "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
                 "--perms", "0711", "--size", str(256 << 20), "--tmpfs", "/tmp",
                 "--perms", "0755", "--size", str(16 << 20), "--tmpfs", "/dev/shm",
-                *_hidden_ancestor_binds(),
+                *_hidden_ancestor_binds(python),
                 # no --die-with-parent: it fires when the *thread* that started bwrap exits. The
                 # server exits on EOF instead, i.e. when this process closes its end or dies.
                 "--new-session", "--clearenv",
@@ -179,7 +191,7 @@ class _Zygote:
             os.chmod(self.hostdir, 0o711)
             config["root"] = self.hostdir
             command = ["unshare", "--net"] if _unshare_net_works() else []
-        command += [sys.executable, "-I", "-c", _ZYGOTE, json.dumps(config)]
+        command += [python, "-I", "-c", _ZYGOTE, json.dumps(config)]
         self.proc = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             env=dict(_ENV), start_new_session=True, cwd="/",
@@ -219,14 +231,14 @@ class _Pool:
             self._uids.put(uid)
         self._lock = threading.Lock()
 
-    def acquire(self) -> _Zygote:
+    def acquire(self, python: str) -> _Zygote:
         with self._lock:
-            while self._idle:
-                zygote = self._idle.pop()
+            for zygote in [z for z in self._idle if z.python == python]:
+                self._idle.remove(zygote)
                 if zygote.proc.poll() is None:
                     return zygote
                 self._discard(zygote)
-        return _Zygote(self._uids.get())
+        return _Zygote(self._uids.get(), python)
 
     def _discard(self, zygote: _Zygote) -> None:
         zygote.close()
@@ -268,18 +280,25 @@ def _kill_uid(uid: int) -> None:
         time.sleep(0.01)
 
 
-def execute(mode: str, files: dict[str, str], stdin: str = "", limits: Limits = Limits()) -> Execution:
+def execute(mode: str, files: dict[str, str], stdin: str = "", limits: Limits = Limits(),
+            module: str | None = None, python: str | None = None) -> Execution:
     """Run ``files`` (must include ``solution.py``) in the sandbox; see the module docstring.
 
     mode: ``"tests"`` (solution.py, then tests.py; outcome ``passed`` only if the tests ran to the
     end, proven with a one-time token) or ``"script"`` (solution.py as ``__main__`` with ``stdin``).
+    module: tests mode only: the solution becomes the importable module ``module`` and tests.py runs
+    in its own namespace, like a test file next to the solution file (other ``files`` are
+    importable helpers). Without it, the tests run in the solution's namespace.
+    python: the interpreter to run the code with (a benchmark's own environment, see
+    :mod:`rpt_core.rewards.environments`); default: this one.
     Thread-safe. Never raises for anything the program does; harness failures give
     ``sandbox_error``.
     """
     started = time.monotonic()
     token = secrets.token_hex(16) if mode == "tests" else ""
-    request = {"mode": mode, "files": files, "stdin": stdin, "limits": asdict(limits), "token": token}
-    zygote = _pool.acquire()
+    request = {"mode": mode, "files": files, "stdin": stdin, "limits": asdict(limits), "token": token,
+               "module": module}
+    zygote = _pool.acquire(python or sys.executable)
     healthy = False
     try:
         reply = zygote.run(request, timeout=limits.wall_s + 10)
