@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from rpt_core.benchmarks import BENCHMARKS, TEMPLATES, BenchmarkUnavailable, list_benchmarks, load
+from rpt_core.benchmarks import BENCHMARKS, TEMPLATES, BenchmarkUnavailable, SubsetMissing, list_benchmarks, load
 from rpt_core.benchmarks.loaders import NORMALIZERS, decode_test_cases, markdown_table
 from rpt_core.items import Item
 from rpt_core.rewards import KINDS, check_input, verify, verify_many
@@ -33,7 +33,7 @@ def test_registry_sizes_and_repeats_match_the_paper():
     assert sizes == {"aime2024": (30, 16), "amc2023": (40, 16), "gsm8k": (1319, 1), "math500": (500, 1)}
     assert BENCHMARKS["humaneval"].size == 164
     assert BENCHMARKS["gsm8k"].source.path == "openai/gsm8k" and BENCHMARKS["gsm8k"].source.config == "main"
-    assert BENCHMARKS["pubmedqa"].source.config == "pubmed_qa_labeled_fold0_source"
+    assert BENCHMARKS["pubmedqa"].source.path == "qiaojin/PubMedQA" and BENCHMARKS["pubmedqa"].source.config == "pqa_labeled"
     assert BENCHMARKS["livecodebench"].time_limit_s == 6.0
 
 
@@ -215,7 +215,8 @@ def test_polyglot_example_solutions_pass_their_unittest_files():
 
 def test_knowledge_references_and_prompts():
     pubmed = load("pubmedqa", data_dir=FIXTURES)
-    assert [i.reference["answer"] for i in pubmed] == ["yes", "no", "maybe"]
+    assert [i.reference["answer"] for i in pubmed] == ["yes", "no", "maybe"]  # the row outside the test set is dropped
+    assert [i.id for i in pubmed] == ["7482275", "7497757", "7547656"]
     assert "Answer with yes, no or maybe" in pubmed[0].prompt
     assert verify("label", "The data support it.\nANSWER: maybe", pubmed[2].reference).correct
     medqa = load("medqa", data_dir=FIXTURES)
@@ -229,25 +230,93 @@ def test_knowledge_references_and_prompts():
     assert not verify("label", "ANSWER: entailed", tabfact[1].reference).correct
 
 
-def test_legalbench_label_sets_come_from_each_task():
+def test_pubmedqa_every_published_layout_gives_the_official_test_set(tmp_path):
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from rpt_core.benchmarks.loaders import pubmedqa_test_ids
+    assert len(pubmedqa_test_ids()) == 500
+    qiaojin = load("pubmedqa", data_dir=FIXTURES)
+    entry = lambda item, decision: {  # noqa: E731  (the GitHub repository's ori_pqal.json schema)
+        "QUESTION": item.prompt.split("Question: ")[1].split("\n")[0], "CONTEXTS": ["a", "b"], "LABELS": ["A", "B"],
+        "MESHES": [], "YEAR": "2001", "reasoning_required_pred": decision, "reasoning_free_pred": decision,
+        "final_decision": decision, "LONG_ANSWER": "x"}
+    (tmp_path / "pubmedqa").mkdir()
+    ori = {i.id: entry(i, i.reference["answer"]) for i in qiaojin} | {"10000001": entry(qiaojin[0], "yes")}
+    (tmp_path / "pubmedqa" / "ori_pqal.json").write_text(json.dumps(ori))
+    github = load("pubmedqa", data_dir=tmp_path)
+    assert [(i.id, i.reference) for i in github] == [(i.id, i.reference) for i in qiaojin]
+    bigbio = tmp_path / "bigbio"
+    (bigbio / "pubmedqa" / "pubmed_qa_labeled_fold0_source" / "test").mkdir(parents=True)
+    rows = [{k: v for k, v in e.items()} for e in list(ori.values())[:3]]
+    pq.write_table(pa.Table.from_pylist(rows), bigbio / "pubmedqa" / "pubmed_qa_labeled_fold0_source" / "test" / "0000.parquet")
+    assert [i.reference["answer"] for i in load("pubmedqa", data_dir=bigbio, split="test")] == ["yes", "no", "maybe"]
+
+
+def test_legalbench_prompts_are_the_task_instructions_and_never_leak_the_answer():
     items = load("legalbench", data_dir=FIXTURES)
     by_task = {i.metadata["task"]: i.reference["labels"] for i in items}
-    assert by_task == {"abercrombie": ["descriptive", "fanciful", "generic"], "consumer_contracts_qa": ["No", "Yes"]}
-    assert len(items) == 5 and items[0].id == "abercrombie/0"
+    assert by_task == {"abercrombie": ["descriptive", "fanciful", "generic"], "consumer_contracts_qa": ["No", "Yes"],
+                       "diversity_1": ["No", "Yes"]}  # sara_numeric is scored otherwise upstream: left out
+    assert len(items) == 8 and items[0].id == "abercrombie/0"
+    generic = items[0].prompt
+    assert generic.startswith("A trademark falls into one of five types")  # the task's base_prompt.txt
+    assert 'Q: The mark "Chair" for chairs. What is the type of mark?\nA:' in generic
+    assert "Answer with one of: descriptive, fanciful, generic" in generic and "{{" not in generic
     qa = next(i for i in items if i.id == "consumer_contracts_qa/1")
-    assert "Question: Can I get a refund" in qa.prompt and "Contract: Refunds" in qa.prompt
+    assert "Terms of service: Refunds are not offered" in qa.prompt and "Question: Can I get a refund" in qa.prompt
+    for item in (i for i in items if i.metadata["task"] == "diversity_1"):
+        assert "diverse" not in item.prompt.split("Q: ")[-1] and "AiC" not in item.prompt  # leaked columns hidden
+    assert [i.id for i in load("legalbench", data_dir=FIXTURES, tasks=["diversity_1"])] == \
+        ["diversity_1/0", "diversity_1/1", "diversity_1/2"]
+    with pytest.raises(ValueError, match="hearsay, not in the data"):
+        load("legalbench", data_dir=FIXTURES, tasks=["hearsay"])
+
+
+def test_legalbench_needs_the_task_prompts(tmp_path):
+    import shutil
+    shutil.copytree(FIXTURES / "legalbench" / "data", tmp_path / "legalbench" / "data")
+    with pytest.raises(BenchmarkUnavailable, match="tasks/abercrombie/base_prompt.txt"):
+        load("legalbench", data_dir=tmp_path)
+    shutil.copytree(FIXTURES / "legalbench" / "tasks", tmp_path / "legalbench" / "tasks")
+    (tmp_path / "legalbench" / "tasks" / "abercrombie" / "base_prompt.txt").write_text("Q: {{txt}}\nA:")
+    with pytest.raises(ValueError, match=r"names column \{\{txt\}\}, which the data lacks"):
+        load("legalbench", data_dir=tmp_path)
 
 
 def test_finben_classification_and_numeric_subsets():
-    items = {i.id: i for i in load("finben", data_dir=FIXTURES)}
-    assert set(items) == {"flare-fpb/fpb9001", "flare-fpb/fpb9002", "flare-finqa/finqa9001", "flare-finqa/finqa9002",
-                          "flare-convfinqa/convfinqa9001"}  # the non-numeric ConvFinQA answer is skipped
+    with pytest.warns(SubsetMissing, match=r"dropped 1 unavailable subset.*flare-fiqasa"):
+        items = {i.id: i for i in load("finben", data_dir=FIXTURES)}
+    assert {i.metadata["subset"] for i in items.values()} == {
+        "flare-fpb", "finben-fomc", "flare-headlines", "flare-german", "flare-finqa", "flare-tatqa", "flare-convfinqa"}
+    assert "flare-convfinqa/convfinqa9002" not in items and "flare-tatqa/tatqa9002" not in items  # span answers
     fpb = items["flare-fpb/fpb9001"]
     assert fpb.kind == "label"
     assert fpb.reference == {"answer": "positive", "labels": ["negative", "positive", "neutral"]}
+    assert items["finben-fomc/fomc9001"].reference["answer"] == "hawkish"
+    headline = items["flare-headlines/headlines9003"]
+    assert headline.reference == {"answer": "Yes", "labels": ["Yes", "No"]} and headline.metadata["label_type"] == "PastPrice"
+    assert items["flare-german/1"].reference["answer"] == "bad"
     finqa = items["flare-finqa/finqa9002"]
     assert finqa.kind == "numeric" and finqa.reference["answer"] == 1200.0
     assert verify("numeric", "ANSWER: 25%", items["flare-finqa/finqa9001"].reference).correct
+    margin = items["flare-tatqa/tatqa9001"]  # gold "6.84%": a percent or the same fraction
+    assert margin.metadata["answer_text"] == "6.84%"
+    assert verify("numeric", "ANSWER: 6.84", margin.reference).correct
+    assert verify("numeric", "ANSWER: 0.0684", margin.reference).correct
+    assert not verify("numeric", "ANSWER: 0.684", margin.reference).correct
+
+
+def test_finben_reads_a_copy_under_the_former_fomc_name_and_fails_only_with_nothing_left(tmp_path):
+    import shutil
+    shutil.copytree(FIXTURES / "finben" / "finben-fomc", tmp_path / "finben" / "flare-fomc")
+    with pytest.warns(SubsetMissing, match="dropped 7"):
+        assert [i.id for i in load("finben", data_dir=tmp_path)] == ["finben-fomc/fomc9001", "finben-fomc/fomc9002"]
+    shutil.rmtree(tmp_path / "finben" / "flare-fomc")
+    (tmp_path / "finben" / "notes").mkdir()
+    with pytest.raises(BenchmarkUnavailable, match="no subset files"):
+        load("finben", data_dir=tmp_path)
 
 
 def test_markdown_table_pads_ragged_rows():

@@ -10,12 +10,12 @@ Without a local copy, hub sources are fetched with ``datasets.load_dataset``; wh
 (offline, missing repo) :class:`BenchmarkUnavailable` says what to put where.
 """
 
-from .loaders import NORMALIZERS, BenchmarkUnavailable, load
+from .loaders import NORMALIZERS, BenchmarkUnavailable, SubsetMissing, load
 from .prompts import TEMPLATES, render
 from .registry import BENCHMARKS, BenchmarkSpec, Source, benchmark_version, list_benchmarks
 from .training import (TRAINING_SETS, TrainingSetSpec, TrainingSetUnavailable, load_training_set, mixed_training_set,
                        training_set_hash)
 
-__all__ = ["BENCHMARKS", "BenchmarkSpec", "Source", "BenchmarkUnavailable", "NORMALIZERS", "TEMPLATES", "load",
+__all__ = ["BENCHMARKS", "BenchmarkSpec", "Source", "BenchmarkUnavailable", "SubsetMissing", "NORMALIZERS", "TEMPLATES", "load",
            "benchmark_version", "list_benchmarks", "render", "TRAINING_SETS", "TrainingSetSpec", "TrainingSetUnavailable",
            "load_training_set", "mixed_training_set", "training_set_hash"]

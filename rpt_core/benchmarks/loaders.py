@@ -21,6 +21,7 @@ import math
 import os
 import pickle
 import re
+import warnings
 import zlib
 from dataclasses import replace
 from datetime import datetime
@@ -33,6 +34,8 @@ from .registry import BENCHMARKS, FINBEN_NUMERIC_SUBSETS, BenchmarkSpec
 _DATA_SUFFIXES = (".parquet", ".jsonl", ".json", ".tsv", ".csv")
 LETTERS = "ABCDEFGHIJ"
 LEGALBENCH_MAX_LABELS = 20
+# Former names a local copy may still use for a subset's folder.
+SUBSET_ALIASES = {"finben-fomc": ("flare-fomc",)}
 LIVECODEBENCH_RELEASES = 6  # test.jsonl, test2.jsonl .. test6.jsonl  # a task whose test answers take more values than this is open-ended
 
 # Prepended to LiveCodeBench functional solutions (the starter code uses List, Optional, ...).
@@ -107,6 +110,8 @@ def load(name: str, data_dir: str | os.PathLike | None = None, limit: int | None
         rows = fetch_hub_files(spec)
     else:
         rows = fetch_hub(spec, split)
+    if name == "legalbench":
+        rows = legalbench_task_rows(spec, rows, Path(data_dir) if data_dir else None)
     items = NORMALIZERS[spec.normalizer](spec, rows)
     ids = [item.id for item in items]
     if len(set(ids)) != len(ids):
@@ -124,7 +129,9 @@ def unavailable(spec: BenchmarkSpec, why: str) -> BenchmarkUnavailable:
 # ------------------------------------------------------------------------------------- raw rows
 
 def fetch_hub(spec: BenchmarkSpec, split: str) -> list[dict]:
-    """Rows from the Hugging Face hub via ``datasets.load_dataset`` (all subsets, tagged ``_subset``)."""
+    """Rows from the Hugging Face hub via ``datasets.load_dataset`` (all subsets, tagged ``_subset``).
+    An unreadable subset (gated, moved) is dropped with a :class:`SubsetMissing` warning; with
+    no subset left the benchmark is unavailable."""
     source = spec.source
     if source.kind != "hub":
         raise unavailable(spec, f"no hub copy; source is {source.kind}")
@@ -133,15 +140,34 @@ def fetch_hub(spec: BenchmarkSpec, split: str) -> list[dict]:
         subsets = source.subsets
         if not subsets and "{subset}" in f"{source.path}{source.config}":
             subsets = tuple(datasets.get_dataset_config_names(source.path, revision=source.revision))
-        rows = []
-        for subset in subsets or (None,):
-            path = source.path.format(subset=subset)
-            config = source.config.format(subset=subset) if source.config else None
-            data = datasets.load_dataset(path, config, split=split, revision=source.revision)
-            rows += [dict(row, _subset=subset) if subset else dict(row) for row in data]
-        return rows
-    except Exception as exc:  # offline, missing repo, missing split: all mean "provide a copy"
+    except Exception as exc:  # offline, missing repo: both mean "provide a copy"
         raise unavailable(spec, f"{type(exc).__name__}: {str(exc)[:200]}") from exc
+    rows, missing = [], {}
+    for subset in subsets or (None,):
+        path = source.path.format(subset=subset)
+        config = source.config.format(subset=subset) if source.config else None
+        try:
+            data = datasets.load_dataset(path, config, split=split, revision=source.revision)
+        except Exception as exc:
+            missing[subset] = f"{type(exc).__name__}: {str(exc)[:200]}"
+            continue
+        rows += [dict(row, _subset=subset) if subset else dict(row) for row in data]
+    return _with_missing_subsets(spec, rows, missing)
+
+
+class SubsetMissing(UserWarning):
+    """Some subsets of a multi-subset benchmark could not be read; the others are used."""
+
+
+def _with_missing_subsets(spec: BenchmarkSpec, rows: list[dict], missing: dict) -> list[dict]:
+    """``rows``, after warning about each missing subset; unavailable when nothing was read."""
+    if missing and not rows:
+        raise unavailable(spec, "; ".join(f"{k or spec.source.path}: {v}" for k, v in missing.items()))
+    if missing:
+        warnings.warn(f"{spec.name}: dropped {len(missing)} unavailable subset(s), the benchmark is smaller than "
+                      "its definition: " + "; ".join(f"{k} ({v})" for k, v in missing.items()),
+                      SubsetMissing, stacklevel=3)
+    return rows
 
 
 def source_files(spec: BenchmarkSpec) -> list[str]:
@@ -197,15 +223,23 @@ def read_local(spec: BenchmarkSpec, data_dir: Path, split: str) -> list[dict]:
         return _release_rows(spec, root)
     if "{subset}" not in f"{source.path}{source.config}":
         return _read_files(spec, root, _data_files(root), split)
-    wanted = source.subsets or sorted({p.name.split(".")[0] for p in root.iterdir()})
-    rows = []
+    if spec.name == "legalbench" and (root / "data").is_dir():
+        root = root / "data"  # a clone of the hub dataset repository keeps its tasks under data/
+    wanted = source.subsets or sorted({p.name.split(".")[0] for p in root.iterdir() if p.name != "tasks"})
+    rows, missing = [], {}
     for subset in wanted:
-        files = _data_files(root / subset) if (root / subset).is_dir() else \
-            [p for p in root.glob(f"{subset}.*") if p.suffix in _DATA_SUFFIXES]
-        rows += [dict(row, _subset=subset) for row in _read_files(spec, root, files, split, required=False)]
+        names = (subset,) + SUBSET_ALIASES.get(subset, ())
+        files = next((_data_files(root / n) for n in names if (root / n).is_dir()), None)
+        if files is None:
+            files = [p for n in names for p in root.glob(f"{n}.*") if p.suffix in _DATA_SUFFIXES]
+        found = _read_files(spec, root, files, split, required=False)
+        if found:
+            rows += [dict(row, _subset=subset) for row in found]
+        else:
+            missing[subset] = f"no {split} rows under {root / subset}"
     if not rows:
         raise unavailable(spec, f"no subset files under {root}")
-    return rows
+    return _with_missing_subsets(spec, rows, missing)
 
 
 def _data_files(folder: Path) -> list[Path]:
@@ -546,15 +580,40 @@ def norm_polyglot(spec, rows):
 
 # ------------------------------------------------------------------------------------- knowledge
 
+PUBMEDQA_TEST_IDS = Path(__file__).with_name("splits") / "pubmedqa_test_pmids.json"
+
+
+def pubmedqa_test_ids() -> set[str]:
+    """PMIDs of the official 500-question test set (``test_ground_truth.json`` of the PubMedQA repo)."""
+    return set(json.loads(PUBMEDQA_TEST_IDS.read_text())["ids"])
+
+
 def norm_pubmedqa(spec, rows):
-    """bigbio/pubmed_qa labeled source: QUESTION, CONTEXTS (list), LABELS, MESHES, YEAR,
-    reasoning_required_pred, reasoning_free_pred, final_decision (yes/no/maybe), LONG_ANSWER.
-    The source schema has no id column: the row index is the id."""
+    """PubMedQA's expert-labeled questions (PQA-L) in any of their published layouts:
+
+    * ``qiaojin/PubMedQA`` ``pqa_labeled`` (parquet, 1,000 rows, one ``train`` split): pubid,
+      question, context {contexts, labels, meshes, ...}, long_answer, final_decision;
+    * the GitHub repository's ``ori_pqal.json`` (1,000 entries keyed by PMID): QUESTION, CONTEXTS,
+      LABELS, MESHES, YEAR, reasoning_*_pred, final_decision, LONG_ANSWER;
+    * ``bigbio/pubmed_qa`` ``pubmed_qa_labeled_fold0_source`` (its parquet conversion), whose
+      ``test`` split is already the official test set but carries no PMID (ids are row numbers).
+
+    Rows with a PMID are kept only when it is one of the official 500 test PMIDs
+    (:func:`pubmedqa_test_ids`), so every layout gives the same test set."""
     labels = ["yes", "no", "maybe"]
-    return [_item(spec, r.get("_key", i), prompts.render("knowledge_pubmedqa", question=r["QUESTION"],
-                                                         context="\n".join(r["CONTEXTS"])),
-                  "label", {"answer": r["final_decision"].strip().lower(), "labels": labels}, year=r.get("YEAR"))
-            for i, r in enumerate(rows)]
+    official = pubmedqa_test_ids()
+    items = []
+    for i, r in enumerate(rows):
+        if "pubid" in r:
+            pmid, question, contexts, year = str(r["pubid"]), r["question"], r["context"]["contexts"], None
+        else:
+            pmid, question, contexts, year = r.get("_key"), r["QUESTION"], r["CONTEXTS"], r.get("YEAR")
+        if pmid is not None and pmid not in official:
+            continue
+        items.append(_item(spec, pmid if pmid is not None else i,
+                           prompts.render("knowledge_pubmedqa", question=question, context="\n".join(contexts)),
+                           "label", {"answer": r["final_decision"].strip().lower(), "labels": labels}, year=year))
+    return items
 
 
 def norm_medqa(spec, rows):
@@ -590,42 +649,107 @@ def norm_tabfact(spec, rows):
     return items
 
 
+# LegalBench tasks that upstream does not score by balanced accuracy over a label set (evaluation.py):
+# they are open-ended or numeric, and left out as in the paper (~155 exact-match tasks).
+LEGALBENCH_NOT_LABEL_TASKS = {
+    "sara_numeric": "within 10% of the dollar amount", "citation_prediction_open": "case name contained",
+    "definition_extraction": "stemmed term match", "ssla_company_defendants": "F1 over names",
+    "ssla_individual_defendants": "F1 over names", "ssla_plaintiff": "F1 over names", "rule_qa": "manual grading",
+}
+LEGALBENCH_PROMPT_URL = "https://raw.githubusercontent.com/HazyResearch/legalbench/main/tasks/{task}/base_prompt.txt"
+
+
+def legalbench_prompt(task: str, data_dir: Path | None) -> str:
+    """The task's ``base_prompt.txt`` (instruction, worked examples, ``{{column}}`` placeholders) from
+    the LegalBench GitHub repository: ``<data_dir>/legalbench/tasks/<task>/`` of a local copy, else
+    downloaded (cached under ``~/.cache/rpt/legalbench``). Raises :class:`BenchmarkUnavailable`."""
+    spec = BENCHMARKS["legalbench"]
+    cached = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rpt" / "legalbench"
+    for root in ([data_dir / "legalbench"] if data_dir else []) + [cached]:
+        path = root / "tasks" / task / "base_prompt.txt"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    if data_dir:
+        raise unavailable(spec, f"no task prompt {data_dir / 'legalbench' / 'tasks' / task / 'base_prompt.txt'}: "
+                                "put the tasks/ folder of https://github.com/HazyResearch/legalbench there")
+    try:
+        import urllib.request
+        with urllib.request.urlopen(LEGALBENCH_PROMPT_URL.format(task=task), timeout=30) as response:
+            text = response.read().decode("utf-8")
+    except Exception as exc:
+        raise unavailable(spec, f"task prompt of {task!r} not downloadable ({type(exc).__name__}: {exc})") from exc
+    path = cached / "tasks" / task / "base_prompt.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def fill_placeholders(template: str, row: dict, where: str) -> str:
+    """Replace every ``{{column}}`` of ``template`` by the row's value; only the columns the template
+    names are shown, so columns that give the answer away (``diversity_*``'s ``aic_is_met``,
+    ``hearsay``'s ``slice``) never reach the prompt. Raises ``ValueError`` for a column the row lacks."""
+    def value(match):
+        column = match.group(1)
+        if column not in row:
+            raise ValueError(f"{where}: the prompt names column {{{{{column}}}}}, which the data lacks "
+                             f"(columns: {', '.join(k for k in row if not k.startswith('_'))})")
+        return str(row[column])
+    return re.sub(r"\{\{(.+?)\}\}", value, template)
+
+
+def legalbench_task_rows(spec, rows: list[dict], data_dir: Path | None) -> list[dict]:
+    """The rows of the tasks upstream scores by balanced accuracy over a label set (option
+    ``tasks``: of these tasks only), each with its task's ``base_prompt.txt`` as ``_prompt``."""
+    present = {r["_subset"] for r in rows}
+    wanted = set(spec.options.get("tasks") or present) - set(LEGALBENCH_NOT_LABEL_TASKS)
+    if wanted - present:
+        raise ValueError(f"legalbench: option tasks names {', '.join(sorted(wanted - present))}, not in the data")
+    base = {task: legalbench_prompt(task, data_dir) for task in sorted(wanted)}
+    return [dict(r, _prompt=base[r["_subset"]]) for r in rows if r["_subset"] in wanted]
+
+
 def norm_legalbench(spec, rows):
-    """nguha/legalbench, one config per task: columns vary; ``answer`` is the gold, ``index`` the row id,
-    every other column (``text``, ``question``, ...) is shown as input. The label set is the task's
-    distinct answers; tasks with more than ``LEGALBENCH_MAX_LABELS`` answers are open-ended and skipped."""
+    """nguha/legalbench, one config (folder) per task; columns vary by task (``answer`` is the gold,
+    ``index`` the row id). Each row's prompt is its task's upstream ``base_prompt.txt`` (attached as
+    ``_prompt`` by :func:`legalbench_task_rows`) with the placeholders filled, plus the answer
+    format. The label set is the task's distinct test answers."""
     by_task: dict[str, list[dict]] = {}
     for r in rows:
         by_task.setdefault(r["_subset"], []).append(r)
     items = []
-    for task, task_rows in by_task.items():
+    for task, task_rows in sorted(by_task.items()):
         labels = sorted({str(r["answer"]).strip() for r in task_rows})
-        if len(labels) > LEGALBENCH_MAX_LABELS:
-            continue
         for i, r in enumerate(task_rows):
-            fields = {k: v for k, v in r.items() if k not in ("answer", "index", "_subset") and v not in (None, "")}
-            body = fields["text"] if list(fields) == ["text"] else \
-                "\n".join(f"{k.replace('_', ' ').capitalize()}: {v}" for k, v in fields.items())
-            text = prompts.render("knowledge_label", text=body, labels=", ".join(labels))
+            question = fill_placeholders(r["_prompt"], r, f"legalbench/{task}").strip()
+            text = prompts.render("knowledge_legalbench", prompt=question, labels=", ".join(labels))
             items.append(_item(spec, f"{task}/{r.get('index', i)}", text, "label",
                                {"answer": str(r["answer"]).strip(), "labels": labels}, task=task))
     return items
 
 
 def norm_finben(spec, rows):
-    """TheFinAI flare-* subsets. Classification (fpb, fiqasa, fomc, headlines, german): id, query
-    (FLARE prompt with the input), answer, text, choices, gold (index into choices) -> ``label``
-    (``choice`` when the choices are option letters). Numeric QA (finqa, tatqa, convfinqa: id, query,
-    answer[, text | turn, dialogue_id]) -> ``numeric`` with 1% relative tolerance; rows whose answer
-    is not a number (TAT-QA spans) are skipped."""
+    """TheFinAI FinBen (FLARE) subsets. Classification (flare-fpb, flare-fiqasa, finben-fomc,
+    flare-headlines, flare-german): id, query (the FLARE prompt with the input), answer, choices,
+    gold (index into choices), plus text (not in headlines) and label_type (headlines) -> ``label``
+    (``choice`` when the choices are option letters). Numeric QA (flare-finqa, flare-tatqa,
+    flare-convfinqa: id, query, answer, text | turn, dialogue_id) -> ``numeric`` with 1% relative
+    tolerance; a percentage may be answered as a percent or a fraction (``6.84%`` = 0.0684). Rows
+    whose answer is not a number (TAT-QA spans) are skipped. The gold text is kept in metadata for
+    PIXIU's exact-match score."""
     items = []
     for i, r in enumerate(rows):
         subset, item_id = r["_subset"], f"{r['_subset']}/{r.get('id', i)}"
         if subset in FINBEN_NUMERIC_SUBSETS:
             value = _number(r["answer"])
-            if value is not None:
-                items.append(_item(spec, item_id, prompts.render("knowledge_numeric", text=r["query"]), "numeric",
-                                   {"answer": value, "rel_tol": 0.01}, subset=subset))
+            if value is None:
+                continue
+            percent = str(r["answer"]).strip().endswith("%")
+            asks_percent = re.search(r"(?i)percent|percentage", r["query"].rsplit("Question:", 1)[-1]) is not None
+            reference = {"answer": value, "rel_tol": 0.01}
+            if percent or asks_percent:
+                reference["alternatives"] = [value / 100] if percent else [value / 100, value * 100]
+            items.append(_item(spec, item_id, prompts.render("knowledge_numeric", text=r["query"]), "numeric",
+                               reference, subset=subset, answer_text=str(r["answer"])))
             continue
         choices = [str(c) for c in r["choices"]]
         gold = choices[int(r["gold"])]
@@ -634,7 +758,7 @@ def norm_finben(spec, rows):
         else:
             reference, kind = {"answer": gold, "labels": choices}, "label"
         text = prompts.render("knowledge_label", text=r["query"], labels=", ".join(choices))
-        items.append(_item(spec, item_id, text, kind, reference, subset=subset))
+        items.append(_item(spec, item_id, text, kind, reference, subset=subset, label_type=r.get("label_type")))
     return items
 
 

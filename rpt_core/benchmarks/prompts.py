@@ -49,6 +49,7 @@ TEMPLATES: dict[str, str] = {
     "knowledge_tabfact": ("Table{caption}:\n\n{table}\n\nStatement: {statement}\n\nIs the statement entailed or "
                           "refuted by the table? Answer with entailed or refuted. "
                           + _FINAL.format(form="<entailed|refuted>")),
+    "knowledge_legalbench": "{prompt}\n\n(Answer with one of: {labels}. " + _FINAL.format(form="<label>") + ")",
     "knowledge_label": "{text}\n\nAnswer with one of: {labels}. " + _FINAL.format(form="<label>"),
     "knowledge_numeric": ("{text}\n\nGive the final answer as a number only (no units, no % sign). "
                           + _FINAL.format(form="<number>")),

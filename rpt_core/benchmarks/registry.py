@@ -89,7 +89,7 @@ class BenchmarkSpec:
         return tuple(self.verifier.split("/"))
 
 
-_FINBEN_CLASSIFICATION = ("flare-fpb", "flare-fiqasa", "flare-fomc", "flare-headlines", "flare-german")
+_FINBEN_CLASSIFICATION = ("flare-fpb", "flare-fiqasa", "finben-fomc", "flare-headlines", "flare-german")
 _FINBEN_NUMERIC = ("flare-finqa", "flare-tatqa", "flare-convfinqa")
 _PARQUET = "refs/convert/parquet"
 
@@ -142,25 +142,40 @@ _SPECS = [
                   version="2", tries=2),
     # ---------------------------------------------------------------- knowledge
     BenchmarkSpec("pubmedqa", "knowledge",
-                  Source("hub", "bigbio/pubmed_qa", "pubmed_qa_labeled_fold0_source", revision=_PARQUET), 500, 1,
-                  "knowledge_pubmedqa", "label", "pubmedqa"),
+                  Source("hub", "qiaojin/PubMedQA", "pqa_labeled", split="train",
+                         layout="qiaojin/PubMedQA's pqa_labeled parquet (e.g. pqa_labeled/train-00000-of-00001.parquet), "
+                                "or ori_pqal.json of https://github.com/pubmedqa/pubmedqa, or bigbio/pubmed_qa's "
+                                "pubmed_qa_labeled_fold0_source/test parquet"),
+                  500, 1, "knowledge_pubmedqa", "label", "pubmedqa",
+                  notes="paper: bigbio/pubmed_qa labeled fold0 test, i.e. the official 500-question test set; "
+                        "bigbio is script-only, so the script-free copy is filtered to the official test PMIDs",
+                  version="2"),
     BenchmarkSpec("medqa", "knowledge", Source("hub", "GBaker/MedQA-USMLE-4-options"), 1273, 1, "knowledge_choice",
                   "choice", "medqa", notes="4-option USMLE English test set"),
     BenchmarkSpec("tabfact", "knowledge", Source("hub", "ibm-research/tab_fact", "tab_fact", revision=_PARQUET),
                   12779, 1, "knowledge_tabfact", "label", "tabfact"),
     BenchmarkSpec("legalbench", "knowledge",
                   Source("hub", "nguha/legalbench", "{subset}", revision=_PARQUET,
-                         layout="one folder or file per task named after its config, e.g. "
-                                "<data_dir>/legalbench/abercrombie/test.tsv (or abercrombie.jsonl)"),
-                  None, 1, "knowledge_label", "label", "legalbench",
-                  notes="all tasks whose test answers form a small label set (~155 exact-match tasks); "
-                        "open-ended tasks are skipped"),
+                         layout="the task data, one folder per task as in the hub repository (data/<task>/test.tsv, "
+                                "or <task>/test.tsv, <task>/test-*.parquet), plus the tasks/ folder of "
+                                "https://github.com/HazyResearch/legalbench (tasks/<task>/base_prompt.txt: the "
+                                "instructions and examples); e.g. <data_dir>/legalbench/data/abercrombie/test.tsv "
+                                "and <data_dir>/legalbench/tasks/abercrombie/base_prompt.txt"),
+                  None, 1, "knowledge_legalbench", "label", "legalbench",
+                  notes="the 155 tasks upstream scores by balanced accuracy (label answers); prompts are the "
+                        "tasks' base_prompt.txt; sara_numeric, ssla_*, citation_prediction_open, "
+                        "definition_extraction and rule_qa (other metrics) are left out",
+                  version="2", options={"tasks": None}),
     BenchmarkSpec("finben", "knowledge",
                   Source("hub", "TheFinAI/{subset}", subsets=_FINBEN_CLASSIFICATION + _FINBEN_NUMERIC,
                          layout="one folder or file per subset named after its hub dataset, e.g. "
-                                "<data_dir>/finben/flare-fpb/test.parquet; missing subsets are skipped"),
+                                "<data_dir>/finben/flare-fpb/test.parquet (finben-fomc may keep its former name "
+                                "flare-fomc); a missing subset is dropped with a warning"),
                   None, 1, "knowledge_label", "label/choice/numeric", "finben",
-                  notes="classification subsets (choices/gold) -> label; FinQA/TAT-QA/ConvFinQA -> numeric"),
+                  notes="classification subsets (choices/gold) -> label; FinQA/TAT-QA/ConvFinQA -> numeric with 1% "
+                        "tolerance (PIXIU: exact string match, recorded as the upstream metric); FOMC moved to "
+                        "TheFinAI/finben-fomc; flare-fpb, flare-fiqasa and flare-finqa are gated on the hub",
+                  version="2"),
 ]
 
 BENCHMARKS: dict[str, BenchmarkSpec] = {spec.name: spec for spec in _SPECS}

@@ -39,7 +39,9 @@ def verify_label(completion: str, reference: dict) -> Verdict:
 
 def verify_numeric(completion: str, reference: dict) -> Verdict:
     """reference: ``{"answer": float, "rel_tol": float (default 1e-4), "abs_tol": float (default
-    1e-8)}``. Correct iff the extracted number is within either tolerance of the answer."""
+    1e-8), "alternatives": [float, ...] (optional: other accepted forms of the same answer, e.g. a
+    percentage as a fraction)}``. Correct iff the extracted number is within either tolerance of the
+    answer or of an alternative."""
     name = f"numeric@{VERSION}"
     try:
         gold = float(reference["answer"])
@@ -48,8 +50,9 @@ def verify_numeric(completion: str, reference: dict) -> Verdict:
     value = number(completion)
     if value is None:
         return Verdict(False, None, "no_answer", name, "no number found")
-    correct = math.isclose(value, gold, rel_tol=float(reference.get("rel_tol", 1e-4)),
-                           abs_tol=float(reference.get("abs_tol", 1e-8)))
+    rel_tol, abs_tol = float(reference.get("rel_tol", 1e-4)), float(reference.get("abs_tol", 1e-8))
+    golds = [gold] + [float(a) for a in reference.get("alternatives") or ()]
+    correct = any(math.isclose(value, g, rel_tol=rel_tol, abs_tol=abs_tol) for g in golds)
     return Verdict(correct, value, "ok" if correct else "wrong", name)
 
 
