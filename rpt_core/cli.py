@@ -100,7 +100,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     out = Path(config.out_dir)
     suffix = "" if count == 1 else f".shard-{index}-of-{count}"
     write_records(records, out / f"records{suffix}.parquet")
-    summary = summarize(records)
+    summary = summarize(records, items=items)
     summary.to_csv(out / f"summary{suffix}.csv", index=False)
     write_manifest(out, kind="eval", params=str(args.params), config=asdict(config), generator=generator.fingerprint,
                    records=len(records), seconds=round(time.time() - started, 1))

