@@ -3,7 +3,8 @@
     rpt verify [FILE]              verify JSON lines {kind, completion, reference[, id]}
     rpt list benchmarks|training   the benchmark and training-set registries
     rpt eval PARAMS [--shard i/n]  evaluate a model on benchmarks (cached, resumable)
-    rpt regrade RECORDS            re-verify stored generations, report changed verdicts
+    rpt regrade RECORDS            re-verify stored generations of stale benchmark versions, report changes
+    rpt check-data [BENCHMARK...]  load benchmarks, compare sizes, run the reference solutions upstream ships
     rpt train PARAMS               RLVR training (GRPO, DAPO, Dr. GRPO); resumes from its last checkpoint
     rpt run STUDY [--dry-run]      execute a study's notebooks with papermill into reports/<study>/<run-id>/
     rpt validate FILE...           check study, training, evaluation or registry files without running them
@@ -56,6 +57,36 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_table(rows: list[dict]) -> None:
+    headers = list(rows[0])
+    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
+    for row in rows:
+        print("  ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths)))
+
+
+def cmd_check_data(args: argparse.Namespace) -> int:
+    from .benchmarks import BENCHMARKS
+    from .benchmarks.check import check_benchmark
+
+    names = args.benchmarks or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"rpt check-data: error: unknown benchmark(s) {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}",
+              file=sys.stderr)
+        return 2
+    checks = []
+    for name in names:
+        check = check_benchmark(name, data_dir=args.data_dir, solutions=not args.no_solutions, workers=args.workers)
+        checks.append(check)
+        print(f"{name}: {check.status}", file=sys.stderr)
+    _print_table([c.row() for c in checks])
+    for check in checks:
+        for line in check.notes + [f"reference solution failed: {f}" for f in check.failures]:
+            print(f"{check.benchmark}: {line}")
+    return 0 if all(c.status == "ok" for c in checks) else 1
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from .benchmarks import list_benchmarks
     from .benchmarks.training import TRAINING_SETS
@@ -65,11 +96,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     else:
         rows = [{"name": s.name, "domain": s.domain, "hub_id": s.hub_id, "split": s.split, "size": s.size,
                  "verifiers": ",".join(s.verifier_kinds)} for s in TRAINING_SETS.values()]
-    headers = list(rows[0])
-    widths = [max(len(h), *(len(str(r[h])) for r in rows)) for h in headers]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)))
-    for row in rows:
-        print("  ".join(str(row[h]).ljust(w) for h, w in zip(headers, widths)))
+    _print_table(rows)
     return 0
 
 
@@ -247,6 +274,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="write the regraded records here (default: in place)")
     p.add_argument("--workers", type=int, default=8)
     p.set_defaults(func=cmd_regrade)
+    p = sub.add_parser("check-data", help="load benchmarks, compare their sizes with the registry and run the "
+                                          "reference solutions upstream ships (exit 1 on any problem)")
+    p.add_argument("benchmarks", nargs="*", help="registry names (default: all 16)")
+    p.add_argument("--data-dir", help="local benchmark data (as for rpt eval; default $RPT_DATA_DIR, else the hub)")
+    p.add_argument("--no-solutions", action="store_true", help="only load and count")
+    p.add_argument("--workers", type=int, default=8, help="parallel verifications (default 8)")
+    p.set_defaults(func=cmd_check_data)
     p = sub.add_parser("train", help="RLVR training from a params file (resumes an interrupted run)")
     p.add_argument("params")
     p.add_argument("--max-steps", type=int, help="stop after this many optimizer steps")

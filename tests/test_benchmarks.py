@@ -399,3 +399,21 @@ def test_summary_carries_each_benchmarks_own_metric_next_to_pass_at_1():
     assert summary.loc["legalbench", "upstream_score"] == pytest.approx((1 / 3 + 1 / 2 + 1 / 2) / 3)
     assert summary.loc["pubmedqa", "upstream_metric"] == "macro-F1"
     assert summary.loc["pubmedqa", "upstream_score"] == pytest.approx((0.5 + 0 + 0) / 3)  # always "yes"
+
+
+def test_check_data_counts_items_and_runs_shipped_reference_solutions(tmp_path, capsys):
+    import shutil
+
+    from rpt_core.benchmarks.check import check_benchmark
+    from rpt_core.cli import main
+    shutil.copytree(FIXTURES / "polyglot", tmp_path / "polyglot")
+    example = tmp_path / "polyglot" / "python" / "exercises" / "practice" / "pair-sum" / ".meta" / "example.py"
+    example.write_text(example.read_text().replace("return", "return 1 +", 1))
+    check = check_benchmark("polyglot", data_dir=tmp_path)
+    assert (check.status, check.items, check.references, check.references_passed) == ("problems", 3, 3, 2)
+    assert check.failures[0].startswith("pair-sum: wrong") and "3 items, expected 34" in check.notes
+    assert check_benchmark("gsm8k", data_dir=tmp_path).status == "unavailable"
+    assert main(["check-data", "polyglot", "finben", "--data-dir", str(FIXTURES)]) == 1
+    out = capsys.readouterr().out
+    assert "polyglot" in out and "3/3" in out and "finben: finben: dropped 1 unavailable subset(s)" in out
+    assert main(["check-data", "nope"]) == 2
