@@ -40,10 +40,13 @@ TEMPLATES: dict[str, str] = {
     "code_lcb_starter": (_LCB_INTRO + "### Format: You will use the following starter code to write the solution to "
                          "the problem and enclose your code within delimiters.\n```python\n{starter_code}\n```\n\n"
                          + _LCB_ANSWER),
-    "code_exercise": ("{instructions}\n\nImplement the solution in the file `{filename}`, which currently "
-                      "contains:\n\n```python\n{stub}\n```\n\nDon't change the names of existing functions or "
-                      "classes, as the unit tests import them. Use only the Python standard library. Reply with "
-                      "the complete contents of `{filename}` in a single ```python code block."),
+    # Aider's benchmark: the exercise's docs, then its addendum naming the file to edit (whose stub we
+    # show, since the model cannot open it), then our reply format.
+    "code_exercise": ("{instructions}\n\n####\n\nUse the above instructions to modify the supplied files: {filename}\n"
+                      "Don't change the names of existing functions or classes, as they may be referenced from other "
+                      "code like unit tests, etc.\nOnly use standard libraries, don't suggest installing any "
+                      "packages.\n\n`{filename}` currently contains:\n\n```python\n{stub}\n```\n\nReply with the "
+                      "complete contents of `{filename}` in a single ```python code block."),
     "knowledge_pubmedqa": ("Context:\n{context}\n\nQuestion: {question}\n\nAnswer with yes, no or maybe. "
                            + _FINAL.format(form="<yes|no|maybe>")),
     "knowledge_choice": ("{question}\n\n{options}\n\nAnswer with the letter of the correct option. "
