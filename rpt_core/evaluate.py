@@ -368,7 +368,9 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
     if items is not None and not summary.empty:
         from .benchmarks.metrics import upstream_scores
 
-        summary = summary.merge(upstream_scores(records, items), on=["model", "benchmark"], how="left")
+        upstream = upstream_scores(records, items)
+        if not upstream.empty:
+            summary = summary.merge(upstream, on=["model", "benchmark"], how="left")
     return summary
 
 
