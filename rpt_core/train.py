@@ -53,6 +53,7 @@ import pandas as pd
 from .config import TrainConfig
 from .items import Item, read_items
 from .manifest import read_manifest, utc_now, write_manifest
+from .modelref import resolve_model
 from .rewards import verify_many
 
 ALGORITHMS: dict[str, dict[str, Any]] = {
@@ -398,11 +399,12 @@ def train(config: TrainConfig) -> TrainResult:
     }
     write_manifest(out_dir, **manifest)
 
-    tokenizer = AutoTokenizer.from_pretrained(config.model.path, revision=config.model.revision)
+    model_path = resolve_model(config.model.path)  # a GGUF reference trains its converted folder
+    tokenizer = AutoTokenizer.from_pretrained(model_path, revision=config.model.revision)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     trainer = _trainer_class()(
-        model=config.model.path, args=args, train_dataset=to_dataset(items, config.model.chat),
+        model=model_path, args=args, train_dataset=to_dataset(items, config.model.chat),
         reward_funcs=reward_functions(items, config.runtime.reward_workers, config.reward, rl["seed"]),
         processing_class=tokenizer,
         callbacks=[_log_callback()(out_dir)], dynamic_sampling=rl["dynamic_sampling"],

