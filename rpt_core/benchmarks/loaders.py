@@ -34,11 +34,10 @@ from .registry import BENCHMARKS, FINBEN_NUMERIC_SUBSETS, BenchmarkSpec
 
 _DATA_SUFFIXES = (".parquet", ".jsonl", ".json", ".tsv", ".csv")
 LETTERS = "ABCDEFGHIJ"
-LEGALBENCH_MAX_LABELS = 20
 # Former names a local copy may still use for a subset's folder.
 SUBSET_ALIASES = {"finben-fomc": ("flare-fomc",)}
-LIVECODEBENCH_RELEASES = 6
-BIGCODEBENCH_MEMORY_MB = 30 * 1024  # the official evaluator's address-space limit  # test.jsonl, test2.jsonl .. test6.jsonl  # a task whose test answers take more values than this is open-ended
+LIVECODEBENCH_RELEASES = 6  # test.jsonl, test2.jsonl .. test6.jsonl
+BIGCODEBENCH_MEMORY_MB = 30 * 1024  # the official evaluator's address-space limit
 
 # Prepended to LiveCodeBench functional solutions (the starter code uses List, Optional, ...).
 LCB_SETUP = ("from typing import *\nfrom collections import *\nfrom functools import *\nfrom itertools import *\n"

@@ -30,8 +30,6 @@ TEMPLATES: dict[str, str] = {
                           "markdown code block:\n{instruct_prompt}"),
     "code_stdio": ("{statement}\n\nWrite a Python 3 program that solves this problem. It must read the input "
                    "from standard input and write the answer to standard output. " + _CODE_BLOCK),
-    "code_starter": ("{statement}\n\nSolve the problem by completing the following starter code (keep the class "
-                     "and method signature):\n\n```python\n{starter_code}\n```\n\n" + _CODE_BLOCK),
     # LiveCodeBench's own harness prompt (its system message leads the single user turn).
     "code_lcb_stdio": (_LCB_INTRO + "### Format: Read the inputs from stdin solve the problem and write the answer to "
                        "stdout (do not directly test on the sample inputs). Enclose your code within delimiters as "
