@@ -139,6 +139,15 @@ def test_bigcodebench_runs_in_its_own_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(tmp_path / "absent" / "python"))
     missing = verify(item.kind, fence(item.metadata["canonical_solution"]), item.reference)
     assert missing.reason == "sandbox_error" and "make bigcodebench-env" in missing.detail
+    from rpt_core.rewards.environments import Environment, EnvironmentMissing
+    (tmp_path / "half" / "bin").mkdir(parents=True)
+    (tmp_path / "half" / "bin" / "python").symlink_to(sys.executable)
+    half_built = Environment("bigcodebench", "bigcodebench-env", "r.txt", tmp_path / "half" / "bin" / "python")
+    monkeypatch.delenv("RPT_ENV_BIGCODEBENCH")
+    with pytest.raises(EnvironmentMissing, match="incomplete"):  # no .installed stamp next to it
+        half_built.python()
+    (tmp_path / "half" / ".installed").touch()
+    assert half_built.python() == str(tmp_path / "half" / "bin" / "python")
     venv.create(tmp_path / "env", with_pip=False)  # an environment with one library the main one lacks
     python = tmp_path / "env" / "bin" / "python"
     site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],

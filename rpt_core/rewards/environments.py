@@ -34,11 +34,19 @@ class Environment:
         return f"RPT_ENV_{self.name.upper()}"
 
     def python(self) -> str:
-        """The interpreter path; raises :class:`EnvironmentMissing` when it is not built."""
-        path = Path(os.environ.get(self.variable) or self.default_python)
+        """The interpreter path; raises :class:`EnvironmentMissing` when it is not built (the default
+        environment also needs the ``.installed`` stamp its make target writes last, so a build that
+        was interrupted half-way is not taken for a complete one)."""
+        override = os.environ.get(self.variable)
+        path = Path(override or self.default_python)
+        problem = None
         if not (path.is_file() and os.access(path, os.X_OK)):
+            problem = f"no interpreter at {path}"
+        elif not override and not (self.default_python.parent.parent / ".installed").is_file():
+            problem = f"{self.default_python.parent.parent} is incomplete (its build did not finish)"
+        if problem:
             raise EnvironmentMissing(
-                f"execution environment {self.name!r} is missing: no interpreter at {path}. Build it with "
+                f"execution environment {self.name!r} is missing: {problem}. Build it with "
                 f"`make {self.make_target}` (installs {self.requirements} into .venv-{self.name}/), or set "
                 f"{self.variable}=<python of an environment with those packages>.")
         return str(path)
