@@ -143,15 +143,16 @@ def _hidden_ancestor_binds(python: str) -> tuple[str, ...]:
     """bwrap arguments that keep the interpreter reachable when it lives under a private dir.
 
     A dropped uid cannot traverse e.g. ``/root`` (mode 700): that directory is replaced with an
-    empty tmpfs, and only the interpreter's prefixes are bound back, read-only.
+    empty tmpfs, and only the interpreter's prefixes are bound back, read-only. A prefix under
+    ``/tmp`` (which the sandbox replaces with its own tmpfs) is bound back the same way.
     """
-    args: list[str] = []
-    made: set[str] = set()
+    args: list[str] = ["--perms", "0711", "--size", str(256 << 20), "--tmpfs", "/tmp"]
+    made: set[str] = {"/tmp"}
     for prefix in _prefixes(python):
         parts = Path(prefix).parts
         for depth in range(2, len(parts) + 1):
             ancestor = str(Path(*parts[:depth]))
-            if os.stat(ancestor).st_mode & 0o001:
+            if os.stat(ancestor).st_mode & 0o001 and ancestor != "/tmp":
                 continue
             if ancestor not in made:
                 args += ["--perms", "0755", "--tmpfs", ancestor]
@@ -178,9 +179,8 @@ class _Zygote:
             command = [
                 "bwrap", *_bwrap_namespace_args(),
                 "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-                "--perms", "0711", "--size", str(256 << 20), "--tmpfs", "/tmp",
                 "--perms", "0755", "--size", str(16 << 20), "--tmpfs", "/dev/shm",
-                *_hidden_ancestor_binds(python),
+                *_hidden_ancestor_binds(python),  # the private /tmp, and the interpreter made reachable
                 # no --die-with-parent: it fires when the *thread* that started bwrap exits. The
                 # server exits on EOF instead, i.e. when this process closes its end or dies.
                 "--new-session", "--clearenv",
