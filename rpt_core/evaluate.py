@@ -327,6 +327,11 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
+def item_mean(group: pd.DataFrame, column: str) -> float:
+    """Mean over items of each item's mean over its samples (pass@1 for ``correct``)."""
+    return float(group.groupby("item_id")[column].mean().mean())
+
+
 def _tries(benchmark: str) -> int:
     from .benchmarks import BENCHMARKS
 
@@ -345,14 +350,14 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
         per_item = group.groupby("item_id")["correct"].agg(["size", "sum"])
         row = {
             "model": model, "benchmark": benchmark, "domain": group["domain"].iloc[0],
-            "pass@1": float(group.groupby("item_id")["correct"].mean().mean()),
+            "pass@1": item_mean(group, "correct"),
             "n_items": int(len(per_item)), "n_samples": int(len(group)),
             "truncation_rate": float((group["finish_reason"] == "length").mean()),
             "no_answer_rate": float((group["reason"] == "no_answer").mean()),
             "mean_tokens": float(group["tokens"].mean()),
         }
         if _tries(benchmark) > 1 and "correct_2" in group:
-            row["pass_rate_2"] = float(group.groupby("item_id")["correct_2"].mean().mean())
+            row["pass_rate_2"] = item_mean(group, "correct_2")
         for k in ks:
             if k > 1 and per_item["size"].min() >= k:
                 row[f"pass@{k}"] = float(sum(pass_at_k(n, c, k) for n, c in zip(per_item["size"], per_item["sum"])) / len(per_item))

@@ -99,10 +99,9 @@ def _pubmedqa(rows: list[tuple[Item, pd.Series]]) -> float:
 
 
 def _polyglot(rows: list[tuple[Item, pd.Series]]) -> float:
-    per_item: dict[str, list] = defaultdict(list)
-    for item, row in rows:
-        per_item[item.id].append(bool(row["correct_2"]))
-    return sum(sum(v) / len(v) for v in per_item.values()) / len(per_item)
+    from ..evaluate import item_mean
+
+    return item_mean(pd.DataFrame([row for _, row in rows]), "correct_2")
 
 
 _SCORERS = {"legalbench": _legalbench, "finben": _finben, "pubmedqa": _pubmedqa, "polyglot": _polyglot}
