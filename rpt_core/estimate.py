@@ -54,7 +54,16 @@ VLLM_SPEEDUP_ASSUMED = 10.0
 
 
 def hub_id_problem(path: str) -> str | None:
-    """``None`` when ``path`` is an existing local folder or a well-formed hub id ``owner/name``."""
+    """``None`` when ``path`` is an existing local folder, a well-formed hub id ``owner/name`` or a GGUF
+    reference that names an installed file (:mod:`rpt_core.modelref`); else what is wrong."""
+    from .modelref import ModelReferenceError, gguf_path, is_gguf
+
+    if is_gguf(path):
+        try:
+            gguf_path(path)
+        except ModelReferenceError as exc:
+            return str(exc)
+        return None
     if Path(path).exists():
         return None
     if "{" in path or "<" in path:

@@ -228,15 +228,22 @@ def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name
     return records
 
 
+def items_file(name: str, items_dir: str | Path | list | None) -> Path | None:
+    """``<folder>/<name>.jsonl`` in the first folder of ``items_dir`` (one folder or a list) that holds
+    it; ``None`` where none does."""
+    folders = [] if items_dir is None else [items_dir] if isinstance(items_dir, (str, Path)) else items_dir
+    return next((Path(f) / f"{name}.jsonl" for f in folders if (Path(f) / f"{name}.jsonl").exists()), None)
+
+
 def load_suite(benchmarks: list, data_dir: str | Path | None = None,
-               items_dir: str | Path | None = None) -> tuple[dict[str, list[Item]], dict[str, int]]:
+               items_dir: str | Path | list | None = None) -> tuple[dict[str, list[Item]], dict[str, int]]:
     """Items and repeats of a benchmark suite: entries are names or ``{name, repeats, limit, options}``
     (``options``: the benchmark's own, e.g. ``{release: release_v6}`` for LiveCodeBench).
 
     A name in the benchmark registry is loaded by its loader (``data_dir`` as for ``rpt eval``);
     any other name is read from ``<items_dir>/<name>.jsonl`` (items written by
-    :func:`rpt_core.items.write_items`, e.g. the tiny world's test sets). Repeats default to the
-    registry's (1 for item files).
+    :func:`rpt_core.items.write_items`, e.g. the tiny world's test sets; ``items_dir`` may be a list
+    of folders, searched in order). Repeats default to the registry's (1 for item files).
     """
     from .benchmarks import BENCHMARKS, load
     from .items import read_items
@@ -248,12 +255,12 @@ def load_suite(benchmarks: list, data_dir: str | Path | None = None,
         if name in BENCHMARKS:
             items[name] = load(name, data_dir=data_dir, limit=limit, **(entry.get("options") or {}))
             repeats[name] = entry.get("repeats") or BENCHMARKS[name].repeats
-        elif items_dir is not None and (Path(items_dir) / f"{name}.jsonl").exists():
-            items[name] = read_items(Path(items_dir) / f"{name}.jsonl")[:limit]
+        elif (file := items_file(name, items_dir)) is not None:
+            items[name] = read_items(file)[:limit]
             repeats[name] = entry.get("repeats") or 1
         else:
             raise ValueError(f"unknown benchmark {name!r}: not in the registry ({', '.join(BENCHMARKS)}) "
-                             f"and no {Path(items_dir or '<items_dir>') / (name + '.jsonl')}")
+                             f"and no {name}.jsonl in items_dir ({items_dir or 'not set'})")
     return items, repeats
 
 

@@ -65,6 +65,21 @@ SETS: tuple[str, ...] = ("all", "ID", "OOD", *DOMAINS, "structured", "unstructur
 REQUIRED_COLUMNS = ("model", "benchmark", "domain", "item_id", "sample_index", "correct")
 
 
+def _correct_column(records: pd.DataFrame) -> pd.Series:
+    """``records["correct"]`` as booleans; only booleans or the numbers 0 and 1 are accepted (a cast
+    would turn 0.5 or the string "False" into True)."""
+    column = records["correct"]
+    if column.dtype == bool:
+        return column
+    values = pd.to_numeric(column, errors="coerce") if column.dtype != object else column.map(
+        lambda v: v if isinstance(v, (bool, np.bool_, int, float, np.integer, np.floating)) else np.nan)
+    bad = ~values.isin([0, 1])
+    if bad.any():
+        raise ValueError(f"records: column 'correct' must hold booleans (or 0/1); found {column[bad].tolist()[0]!r} "
+                         f"in {int(bad.sum())} row(s), e.g. model={records.loc[bad.idxmax(), 'model']!r}")
+    return values.astype(bool)
+
+
 # ---------------------------------------------------------------------------------- small tests
 
 def stars(p: float) -> str:
@@ -316,7 +331,7 @@ class Grid:
             raise ValueError(f"records: duplicate sample model={dup['model']!r} benchmark={dup['benchmark']!r} "
                              f"item_id={dup['item_id']!r} sample_index={dup['sample_index']}; merge shards first")
         correct = np.full((n_models, n_samples), -1, np.int8)
-        correct[model_code, sample_code] = records["correct"].to_numpy(bool)
+        correct[model_code, sample_code] = _correct_column(records).to_numpy()
         return cls(tuple(map(str, models)), tuple(map(str, benchmarks)), domains, correct,
                    (sample_uniq // (repeat.max() + 1)).astype(np.int64),
                    (sample_uniq % (repeat.max() + 1)).astype(np.int64),
@@ -667,6 +682,46 @@ def training_dynamics(records: pd.DataFrame | Grid, steps: Mapping[str, int], ba
     out = aggregate(st, ["rpt", "split"]).rename(columns={"rpt": "model"})
     out.insert(0, "step", out["model"].map(dict(steps)).astype(int))
     return out.sort_values(["step", "split"], kind="stable").reset_index(drop=True)
+
+
+def format_split(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]) -> pd.DataFrame:
+    """How much of each benchmark's Δ is answer format and how much is correctness.
+
+    pass@1 = a x c, with ``a`` the share of samples with an extractable answer (``reason`` is not
+    ``"no_answer"``) and ``c`` the accuracy on those. Exactly, Δ = (a_rpt - a_base) c_base
+    [``delta_format``: more (or fewer) answers at the base's accuracy] + a_rpt (c_rpt - c_base)
+    [``delta_correctness``: more of the given answers right]. All in percent / pp, per sample (a
+    repeated item counts once per sample; with equal repeats this is the per-item mean). Also the
+    truncation rate (``finish_reason == "length"``) and mean completion tokens of both models, where
+    the records have those columns. One row per RPT model and benchmark both models answered;
+    ``c`` is NaN where a model answered nothing (and its share of Δ then NaN too)."""
+    for column in ("model", "benchmark", "domain", "correct", "reason"):
+        if column not in records:
+            raise ValueError(f"records lack column {column!r}; format_split needs model, benchmark, domain, correct, reason")
+    frame = records.assign(answered=records["reason"] != "no_answer", correct=_correct_column(records),
+                           truncated=records.get("finish_reason", pd.Series("", index=records.index)) == "length",
+                           tokens=records["tokens"] if "tokens" in records else np.nan)
+    per = frame.groupby(["model", "benchmark"]).agg(domain=("domain", "first"), samples=("correct", "size"),
+                                                    acc=("correct", "mean"), answered=("answered", "mean"),
+                                                    truncated=("truncated", "mean"), tokens=("tokens", "mean"))
+    per["acc_answered"] = frame[frame["answered"]].groupby(["model", "benchmark"])["correct"].mean()
+    rows = []
+    for pair in pairs_from(pairs):
+        if pair.rpt not in per.index.get_level_values(0) or pair.base not in per.index.get_level_values(0):
+            continue
+        rpt, base = per.loc[pair.rpt], per.loc[pair.base]
+        for benchmark in rpt.index.intersection(base.index):
+            r, b = rpt.loc[benchmark], base.loc[benchmark]
+            rows.append({"rpt": pair.rpt, "base": pair.base, "benchmark": benchmark, "domain": r["domain"],
+                         "split": "ID" if r["domain"] in pair.domains else "OOD",
+                         "acc_base": 100 * b["acc"], "acc_rpt": 100 * r["acc"], "delta": 100 * (r["acc"] - b["acc"]),
+                         "answered_base": 100 * b["answered"], "answered_rpt": 100 * r["answered"],
+                         "acc_answered_base": 100 * b["acc_answered"], "acc_answered_rpt": 100 * r["acc_answered"],
+                         "delta_format": 100 * (r["answered"] - b["answered"]) * b["acc_answered"],
+                         "delta_correctness": 100 * r["answered"] * (r["acc_answered"] - b["acc_answered"]),
+                         "truncated_base": 100 * b["truncated"], "truncated_rpt": 100 * r["truncated"],
+                         "tokens_base": b["tokens"], "tokens_rpt": r["tokens"]})
+    return pd.DataFrame(rows)
 
 
 # ------------------------------------------------------------------------- teaching the method

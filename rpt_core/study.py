@@ -360,24 +360,32 @@ def _step_models(params: dict) -> list[str]:
         [train["model"]["path"]] if isinstance(train, dict) and train.get("model") else [])
 
 
+def _embedded_benchmarks() -> dict[str, tuple[int, int]]:
+    """(items, repeats) of the benchmarks a study writes itself (tiny world, quiz) at their default
+    sizes: known before the step that writes them has run."""
+    from .benchmarks.quiz import BENCHMARK as QUIZ
+    from .benchmarks.tinyworld import BENCHMARKS as TINY, Sizes
+
+    sizes = {name: (Sizes().test_small if b.small else Sizes().test, b.repeats) for name, b in TINY.items()}
+    return {**sizes, QUIZ: (100, 1)}
+
+
 def _benchmark_sizes(params: dict, work_dir: str) -> dict[str, int | None]:
     """items x repeats per benchmark of an evaluate step; ``None`` where the size is not known yet."""
     from .benchmarks import BENCHMARKS
-    from .benchmarks.tinyworld import BENCHMARKS as TINY
+    from .evaluate import items_file
 
     sizes = {}
     for entry in params.get("benchmarks") or []:
         entry = {"name": entry} if isinstance(entry, str) else entry
         name = entry["name"]
-        file = Path(params.get("items_dir") or "") / f"{name}.jsonl"
+        file = items_file(name, params.get("items_dir"))
         if name in BENCHMARKS:
             n, repeats = BENCHMARKS[name].size, BENCHMARKS[name].repeats
-        elif file.exists():
+        elif file is not None:
             n, repeats = sum(1 for line in file.read_text().splitlines() if line.strip()), 1
-        elif name in TINY:  # a tiny-world benchmark not written yet: its default size
-            from .benchmarks.tinyworld import Sizes
-
-            n, repeats = (Sizes().test_small if TINY[name].small else Sizes().test), TINY[name].repeats
+        elif name in _embedded_benchmarks():  # written by an earlier step of the study: its default size
+            n, repeats = _embedded_benchmarks()[name]
         else:
             n, repeats = None, 1
         if n is not None and entry.get("limit"):
@@ -389,8 +397,8 @@ def _benchmark_sizes(params: dict, work_dir: str) -> dict[str, int | None]:
 def check_study(study: Study) -> list[str]:
     """Guard rails before a long run: model ids well-formed, benchmarks known."""
     from .benchmarks import BENCHMARKS
-    from .benchmarks.tinyworld import BENCHMARKS as TINY
     from .estimate import hub_id_problem
+    from .evaluate import items_file
 
     problems = []
     for step in study.steps:
@@ -401,8 +409,8 @@ def check_study(study: Study) -> list[str]:
                 problems.append(f"step {step.name!r}: model {problem}")
         for entry in params.get("benchmarks") or []:
             name = entry if isinstance(entry, str) else entry.get("name")
-            if name not in BENCHMARKS and name not in TINY and not (Path(params.get("items_dir") or "") / f"{name}.jsonl").exists():
-                problems.append(f"step {step.name!r}: unknown benchmark {name!r}; allowed: {', '.join([*BENCHMARKS, *TINY])} "
+            if name not in BENCHMARKS and name not in _embedded_benchmarks() and items_file(name, params.get("items_dir")) is None:
+                problems.append(f"step {step.name!r}: unknown benchmark {name!r}; allowed: {', '.join([*BENCHMARKS, *_embedded_benchmarks()])} "
                                 "or a <name>.jsonl in items_dir")
     return problems
 

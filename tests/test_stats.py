@@ -446,3 +446,37 @@ def test_pass_at_k_curves_match_the_unbiased_estimator():
     assert list(curves.index) == [1, 2, 4]  # k = 8 exceeds the 4 samples per item
     assert curves[1] == pytest.approx(100 * 0.25 / 2) and curves[2] == pytest.approx(100 * 0.5 / 2)
     assert curves[4] == pytest.approx(50.0)
+
+
+# ---------------------------------------------------------------------------------- answer format
+
+def test_format_split_is_exact_and_worked_by_hand():
+    rows = []
+    # base: 10 samples, 5 answered, 2 of those right (acc 20%); rpt: 9 answered, 6 right (acc 60%)
+    for i in range(10):
+        rows.append(("base", "q", "math", str(i), 0, i < 2, "no_answer" if i >= 5 else "ok", "stop", 10))
+        rows.append(("rl", "q", "math", str(i), 0, i < 6, "no_answer" if i == 9 else "ok", "length" if i == 0 else "stop", 4))
+    # an OOD benchmark the RPT model stopped answering: its accuracy on answered items is undefined
+    rows += [("base", "k", "knowledge", "0", 0, True, "ok", "stop", 3), ("rl", "k", "knowledge", "0", 0, False, "no_answer", "stop", 3)]
+    records = pd.DataFrame(rows, columns=["model", "benchmark", "domain", "item_id", "sample_index", "correct", "reason",
+                                          "finish_reason", "tokens"])
+    split = stats.format_split(records, [("rl", "base", ["math"])]).set_index("benchmark")
+    q = split.loc["q"]
+    assert q["split"] == "ID" and q["delta"] == pytest.approx(40.0)
+    assert (q["answered_base"], q["answered_rpt"]) == pytest.approx((50.0, 90.0))
+    assert (q["acc_answered_base"], q["acc_answered_rpt"]) == pytest.approx((40.0, 600 / 9))
+    assert q["delta_format"] == pytest.approx(40 * 0.4) and q["delta_correctness"] == pytest.approx(90 * (6 / 9 - 0.4))
+    assert q["delta_format"] + q["delta_correctness"] == pytest.approx(q["delta"])
+    assert (q["truncated_base"], q["truncated_rpt"], q["tokens_base"], q["tokens_rpt"]) == pytest.approx((0, 10, 10, 4))
+    k = split.loc["k"]
+    assert k["split"] == "OOD" and k["delta"] == -100 and math.isnan(k["acc_answered_rpt"]) and math.isnan(k["delta_correctness"])
+    with pytest.raises(ValueError, match="lack column 'reason'"):
+        stats.format_split(records.drop(columns="reason"), [("rl", "base", ["math"])])
+
+
+@pytest.mark.parametrize("bad", [[0.5, 1.0], ["False", True], [2, 0]])
+def test_correct_must_be_boolean_not_cast(bad):
+    records = tiny([("a", "b", "math", "0", 0, bad[0]), ("a", "b", "math", "1", 0, bad[1])])
+    with pytest.raises(ValueError, match="column 'correct' must hold booleans"):
+        stats.accuracy_table(records)
+    assert stats.accuracy_table(tiny([("a", "b", "math", "0", 0, 1), ("a", "b", "math", "1", 0, 0)]))["accuracy"].iloc[0] == 50

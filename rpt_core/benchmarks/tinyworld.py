@@ -731,6 +731,17 @@ def write_world(world: World, data_dir: str | Path) -> Path:
     return root
 
 
+def ensure_world(data_dir: str | Path, seed: int = 0, sizes: Sizes | dict | None = None) -> World:
+    """The world of ``(seed, sizes)`` as stored under ``data_dir``: written there first unless a world of
+    the same seed, sizes and version is already there (a study's later steps read those files)."""
+    world = build_world(seed, sizes)
+    meta = Path(data_dir) / "world.json"
+    stored = json.loads(meta.read_text()) if meta.exists() else {}
+    if (stored.get("seed"), stored.get("sizes"), stored.get("version")) != (world.seed, asdict(world.sizes), world.version):
+        write_world(world, data_dir)
+    return load_world(data_dir)
+
+
 def load_world(data_dir: str | Path) -> World:
     """Read a world written by :func:`write_world`."""
     root = Path(data_dir)
@@ -755,4 +766,4 @@ def load_world(data_dir: str | Path) -> World:
 
 __all__ = ["BENCHMARKS", "DOMAINS", "HABITS", "MAX_VALUE", "NUMBER_WORDS", "SPLITS", "WORLD_VERSION", "Habit",
            "Facts", "Sizes", "TinyBenchmark", "World", "arithmetic_documents", "arithmetic_facts", "build_facts",
-           "build_world", "habit_of", "habit_table", "load_world", "planted_transfer", "spoken", "write_world"]
+           "build_world", "ensure_world", "habit_of", "habit_table", "load_world", "planted_transfer", "spoken", "write_world"]
