@@ -212,6 +212,7 @@ class TrainRuntime:
     num_processes: int | None = None    # devices in the job; null: WORLD_SIZE from the launcher, else 1
     reward_workers: int = 8             # threads verifying completions
     threads: int | None = None          # torch CPU threads (null: torch's default); set it when runs share cores
+    allow_unsandboxed: bool = False     # train on code with the sandbox's rlimit fallback (no bubblewrap)
 
 
 @dataclass(frozen=True)

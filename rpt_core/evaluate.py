@@ -19,6 +19,7 @@ import hashlib
 import json
 import math
 import os
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -26,11 +27,13 @@ from typing import Callable
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .atomic import locked, write_atomic
 from .benchmarks.registry import benchmark_version
 from .generate import Completion, Generator, Sampling, dumps, sample_seed
 from .items import Item
 from .rewards import VERSION as VERIFIER_VERSION
 from .rewards import Verdict, verify_many
+from .rewards.sandbox import isolation
 
 RECORD_COLUMNS = ["model", "benchmark", "benchmark_version", "domain", "item_id", "sample_index", "key",
                   "completion", "finish_reason", "tokens", "extracted", "correct", "reason", "verifier", "detail",
@@ -76,25 +79,30 @@ def sample_key(fingerprint: str, prompt: str, sampling: Sampling, index: int) ->
 
 
 class GenerationCache:
-    """Append-only JSONL store of completions by sample key; safe against a kill mid-write."""
+    """Append-only JSONL store of completions by sample key; safe against a kill mid-write and
+    against several writers (processes, or Slurm array tasks on a shared filesystem): each append
+    holds the file's lock (:func:`rpt_core.atomic.locked`). A line that does not parse (torn by a
+    kill) is skipped and counted in ``torn``; its sample is generated again."""
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.entries: dict[str, dict] = {}
+        self.torn = 0
         if self.path.exists():
             with open(self.path, "rb") as f:
                 for line in f:
                     try:
                         row = json.loads(line)
                     except (json.JSONDecodeError, UnicodeDecodeError):
-                        continue  # a line torn by a kill
+                        self.torn += 1
+                        continue
                     self.entries.setdefault(row["key"], row)
 
     def add(self, rows: list[dict]) -> None:
         if not rows:
             return
-        with open(self.path, "ab") as f:
+        with locked(self.path), open(self.path, "ab") as f:
             if f.tell() and not self._ends_with_newline():
                 f.write(b"\n")
             f.write("".join(dumps(r) + "\n" for r in rows).encode())
@@ -146,9 +154,10 @@ def grade(samples: list[Sample], cache: GenerationCache, model: str, workers: in
     todo = [i for i, k in enumerate(verdict_keys) if k not in known]
     triples = [(samples[i].item.kind, cache.entries[samples[i].key]["text"], samples[i].item.reference) for i in todo]
     fresh = verify_many(tqdm(triples, desc="verify", disable=not triples, leave=False), workers=workers)
-    if verdicts is not None:
-        verdicts.add([{"key": verdict_keys[i], **v.to_dict()} for i, v in zip(todo, fresh)
-                      if v.reason not in _UNCACHED_REASONS])
+    if verdicts is not None:  # a code verdict also records how its program was isolated
+        verdicts.add([{"key": verdict_keys[i], **v.to_dict(),
+                       **({"isolation": isolation()} if samples[i].item.kind.startswith("code") else {})}
+                      for i, v in zip(todo, fresh) if v.reason not in _UNCACHED_REASONS])
     found = dict(zip(todo, fresh))
     rows = []
     for index, s in enumerate(samples):
@@ -212,9 +221,14 @@ def _typed(records: pd.DataFrame) -> pd.DataFrame:
 
 def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name: str | None = None,
              workers: int = 8) -> pd.DataFrame:
-    """Run ``plan`` with ``generator``: generate what is missing, then verify everything."""
+    """Run ``plan`` with ``generator``: generate what is missing, then verify everything.
+    ``records.attrs``: ``generated`` (samples generated now; the rest came from the cache) and
+    ``torn_lines`` (unreadable cache lines skipped, whose samples were generated again)."""
     samples = plan.samples(generator)
     cache = GenerationCache(cache_path(cache_dir, generator.fingerprint))
+    if cache.torn:
+        warnings.warn(f"{cache.path}: skipped {cache.torn} unreadable line(s) (torn by a kill); "
+                      "their samples are generated again", stacklevel=2)
     generated = generate_missing(generator, samples, cache, plan.sampling)
     verdicts = GenerationCache(verdict_path(cache_dir, generator.fingerprint))
     model = model_name or generator.model
@@ -224,7 +238,8 @@ def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name
         second = [retry for _, retry in retries]
         generated += generate_missing(generator, second, cache, plan.sampling)
         records = with_retries(records, grade(second, cache, model, workers, verdicts), [first for first, _ in retries])
-    records.attrs["generated"] = generated  # samples generated now; the rest came from the cache
+    records.attrs["generated"] = generated
+    records.attrs["torn_lines"] = cache.torn
     return records
 
 
@@ -265,22 +280,18 @@ def load_suite(benchmarks: list, data_dir: str | Path | None = None,
 
 
 def read_records(source: str | Path | list) -> pd.DataFrame:
-    """Records from a parquet file, a folder of them, or a list of either, concatenated and typed."""
+    """Records from a parquet file, a folder of them, or a list of either: shards of one model (and a
+    merged copy beside them) become one row per sample (:func:`merge_shards`)."""
     sources = source if isinstance(source, list) else [source]
     files = sorted(f for s in sources for f in (Path(s).glob("*.parquet") if Path(s).is_dir() else [Path(s)]))
     if not files:
         raise FileNotFoundError(f"no records (*.parquet) in {', '.join(map(str, sources))}")
-    return _typed(pd.concat([pd.read_parquet(f) for f in files], ignore_index=True))
+    return merge_shards([pd.read_parquet(f) for f in files])
 
 
 def write_records(records: pd.DataFrame, path: str | Path) -> Path:
-    """Write parquet atomically (temp file + rename): a kill never leaves a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    records.to_parquet(tmp, index=False)
-    os.replace(tmp, path)
-    return path
+    """Write parquet atomically (:func:`rpt_core.atomic.write_atomic`): a kill never leaves a half-written file."""
+    return write_atomic(path, records.to_parquet(index=False))
 
 
 def stale(records: pd.DataFrame) -> pd.Series:
@@ -322,7 +333,7 @@ def regrade(records: pd.DataFrame, items: dict[str, Item] | Callable[[str, str],
 
 
 def merge_shards(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate shard records; one row per (model, key), in a canonical order."""
+    """Concatenate records (e.g. of shards); one row per (model, sample key), in a canonical order."""
     merged = pd.concat(parts, ignore_index=True).drop_duplicates(subset=["model", "key"])
     return _typed(merged.sort_values(["model", "benchmark", "item_id", "sample_index"]).reset_index(drop=True))
 

@@ -71,8 +71,11 @@ def hardware() -> dict[str, Any]:
 
 
 def environment() -> dict[str, Any]:
-    """The part of a manifest every run shares: code version, packages and hardware."""
-    return {"git": git_state(), "packages": package_versions(), "hardware": hardware()}
+    """The part of a manifest every run shares: code version, packages, hardware and the isolation
+    level of the code sandbox on this machine (``bwrap`` or the ``rlimit`` fallback)."""
+    from .rewards.sandbox import isolation
+
+    return {"git": git_state(), "packages": package_versions(), "hardware": hardware(), "sandbox": isolation()}
 
 
 def write_json(path: str | Path, data: Any) -> Path:

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterable, Iterator, Mapping
 
 import pandas as pd
 import yaml
@@ -38,6 +38,23 @@ from .config import ConfigError, _build, _check
 DOMAINS: tuple[str, ...] = ("math", "code", "knowledge")
 DOMAIN_GROUP: dict[str, str] = {"math": "structured", "code": "structured", "knowledge": "unstructured"}
 SPLITS: tuple[str, ...] = ("ID", "OOD")
+
+
+def split_of(domain: str, trained: Iterable[str]) -> str:
+    """``"ID"`` when the evaluation ``domain`` is one of the ``trained`` domains, else ``"OOD"``: the one
+    place the paper's seen/unseen distinction is decided (registry, strata, tables all call it)."""
+    return "ID" if domain in tuple(trained) else "OOD"
+
+
+def domain_label(domains: Iterable[str]) -> str:
+    """``"math+code"``: training domains as one label, in :data:`DOMAINS` order."""
+    domains = tuple(domains)
+    return "+".join(d for d in DOMAINS if d in domains)
+
+
+def label_domains(label: str) -> tuple[str, ...]:
+    """The inverse of :func:`domain_label`: ``"math+code"`` -> ``("math", "code")``."""
+    return tuple(label.split("+")) if label else ()
 
 
 @dataclass(frozen=True)
@@ -115,7 +132,7 @@ class Registry:
             raise ValueError(f"{model!r} is a base model: ID/OOD is only defined for RPT models")
         if domain not in DOMAINS:
             raise ValueError(f"unknown domain {domain!r}; allowed: {', '.join(DOMAINS)}")
-        return "ID" if domain in entry.domains else "OOD"
+        return split_of(domain, entry.domains)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per model, every :class:`ModelEntry` field as a column (domains as ``"math+code"``)."""

@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .registry import DOMAIN_GROUP, DOMAINS, Registry
+from .registry import DOMAIN_GROUP, DOMAINS, Registry, domain_label, label_domains, split_of
 
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
 SETS: tuple[str, ...] = ("all", "ID", "OOD", *DOMAINS, "structured", "unstructured")
@@ -118,31 +118,17 @@ def holm(pvalues) -> np.ndarray:
     return adjusted
 
 
-@dataclass(frozen=True)
-class McNemarResult:
-    """McNemar test on discordant pairs: ``n10`` RPT right / base wrong, ``n01`` the reverse.
-    ``statistic`` is the continuity-corrected chi-square (|n10 − n01| − 1)² / (n10 + n01), 0 with no
-    discordant pairs; ``p_value`` is exact binomial (two-sided) when ``exact``, else chi-square, 1 df."""
-
-    n10: int
-    n01: int
-    statistic: float
-    p_value: float
-    exact: bool
-
-
-def mcnemar(n10: int, n01: int, exact_below: int = 25) -> McNemarResult:
-    """McNemar's test; exact binomial p when n10 + n01 < ``exact_below``. No discordant pairs: p = 1."""
-    stat, p, exact = _mcnemar_arrays(np.array([n10]), np.array([n01]), exact_below)
-    return McNemarResult(int(n10), int(n01), float(stat[0]), float(p[0]), bool(exact[0]))
-
-
-def _mcnemar_arrays(n10, n01, exact_below: int = 25):
-    n10, n01 = np.asarray(n10, float), np.asarray(n01, float)
+def mcnemar(n10, n01, exact_below: int = 25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """McNemar's test on discordant pairs (``n10``: RPT right / base wrong, ``n01``: the reverse),
+    scalars or arrays. Returns arrays ``(statistic, p_value, exact)``: the continuity-corrected
+    chi-square (|n10 − n01| − 1)² / (n10 + n01) as R's ``mcnemar.test`` computes it (0 with no
+    discordant pairs), and the two-sided p-value: exact binomial where n10 + n01 < ``exact_below``,
+    else chi-square with 1 df. No discordant pairs: p = 1."""
+    n10, n01 = np.atleast_1d(np.asarray(n10, float)), np.atleast_1d(np.asarray(n01, float))
     n = n10 + n01
     exact = n < exact_below
     with np.errstate(divide="ignore", invalid="ignore"):
-        stat = np.where(n > 0, np.maximum(np.abs(n10 - n01) - 1, 0) ** 2 / n, 0.0)
+        stat = np.where(n > 0, (np.abs(n10 - n01) - 1) ** 2 / n, 0.0)
     p_exact = np.minimum(1.0, 2 * sps.binom.cdf(np.minimum(n10, n01), n, 0.5))
     p = np.where(exact, p_exact, sps.chi2.sf(stat, 1))
     return stat, p, exact
@@ -410,7 +396,7 @@ class Pair:
 
     @property
     def train_domains(self) -> str:
-        return "+".join(d for d in DOMAINS if d in self.domains)
+        return domain_label(self.domains)
 
 
 def pairs_from(source: Registry | Iterable[Pair | tuple]) -> list[Pair]:
@@ -490,7 +476,7 @@ def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple
         "algorithm": [pairs[i].algorithm or "" for i in p_idx],
         "benchmark": np.array(grid.benchmarks, object)[b_idx], "domain": domains,
         "group": [DOMAIN_GROUP.get(d, "") for d in domains],
-        "split": ["ID" if d in pairs[i].domains else "OOD" for i, d in zip(p_idx, domains)],
+        "split": [split_of(d, pairs[i].domains) for i, d in zip(p_idx, domains)],
         "n_items": np.minimum(items_r[p_idx, b_idx], items_b[p_idx, b_idx]),
         "n_paired_items": n_paired_items[p_idx, b_idx],
         "base_accuracy": acc_b, "rpt_accuracy": acc_r, "delta": acc_r - acc_b,
@@ -602,20 +588,29 @@ def comparisons(st: Strata, sets: Sequence[str] = ("ID", "OOD")) -> pd.DataFrame
     return out.iloc[order].reset_index(drop=True)
 
 
+def mean_delta(comparisons_: pd.DataFrame, sets: Sequence[str] = ("ID", "OOD")) -> dict[str, float]:
+    """The headline numbers: per set, Δ (pp) averaged over the RPT models (each model's Δ from
+    :func:`comparisons`, weighted equally); NaN for a set no model has."""
+    means = comparisons_.groupby("set")["delta"].mean()
+    return {s: float(means.get(s, float("nan"))) for s in sets}
+
+
 def _in_domain(set_name: str, train_domains: str) -> bool:
-    trained = set(train_domains.split("+"))
+    """Whether a set of benchmarks (:data:`SETS`) is seen in training by a model trained on the
+    domains of the label ``train_domains``."""
+    trained = label_domains(train_domains)
     if set_name == "ID":
         return True
     if set_name in DOMAINS:
-        return set_name in trained
+        return split_of(set_name, trained) == "ID"
     if set_name in ("structured", "unstructured"):
-        return {d for d, g in DOMAIN_GROUP.items() if g == set_name} <= trained
+        return all(split_of(d, trained) == "ID" for d, g in DOMAIN_GROUP.items() if g == set_name)
     return False
 
 
 def _domain_rank(label: str) -> tuple:
     """Sort key for training-domain labels: single domains first, in :data:`DOMAINS` order."""
-    parts = label.split("+")
+    parts = label_domains(label)
     return (len(parts), [DOMAINS.index(p) if p in DOMAINS else len(DOMAINS) for p in parts])
 
 
@@ -625,7 +620,7 @@ def transfer_matrix(st: Strata) -> pd.DataFrame:
     Columns: train_domains, eval_domain, in_domain, n_models, then :func:`aggregate`'s."""
     out = aggregate(st, ["train_domains", "domain"]).rename(columns={"domain": "eval_domain"})
     n_models = st.table.groupby(["train_domains", "domain"], sort=False)["rpt"].nunique().to_numpy()
-    out.insert(2, "in_domain", [e in t.split("+") for t, e in zip(out["train_domains"], out["eval_domain"])])
+    out.insert(2, "in_domain", [split_of(e, label_domains(t)) == "ID" for t, e in zip(out["train_domains"], out["eval_domain"])])
     out.insert(3, "n_models", n_models)
     rows = sorted(range(len(out)), key=lambda i: (_domain_rank(out["train_domains"].iat[i]),
                                                   _domain_rank(out["eval_domain"].iat[i])))
@@ -656,7 +651,7 @@ def paired_tests(st: Strata, family: Sequence[str] | None = None, exact_below: i
     Columns: rpt, base, benchmark, domain, split, n_items, n_pairs, base_accuracy, rpt_accuracy, delta,
     ci_low, ci_high (pp), n10, n01, statistic, p_value, exact, p_holm, stars (from p_holm)."""
     t = st.table
-    stat, p, exact = _mcnemar_arrays(t["n10"].to_numpy(), t["n01"].to_numpy(), exact_below)
+    stat, p, exact = mcnemar(t["n10"].to_numpy(), t["n01"].to_numpy(), exact_below)
     alpha = (1 - st.level) / 2
     if st.boot.shape[1] > 0 and len(t):
         ci_low, ci_high = np.quantile(st.boot, [alpha, 1 - alpha], axis=1)
@@ -713,7 +708,7 @@ def format_split(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]
         for benchmark in rpt.index.intersection(base.index):
             r, b = rpt.loc[benchmark], base.loc[benchmark]
             rows.append({"rpt": pair.rpt, "base": pair.base, "benchmark": benchmark, "domain": r["domain"],
-                         "split": "ID" if r["domain"] in pair.domains else "OOD",
+                         "split": split_of(r["domain"], pair.domains),
                          "acc_base": 100 * b["acc"], "acc_rpt": 100 * r["acc"], "delta": 100 * (r["acc"] - b["acc"]),
                          "answered_base": 100 * b["answered"], "answered_rpt": 100 * r["answered"],
                          "acc_answered_base": 100 * b["acc_answered"], "acc_answered_rpt": 100 * r["acc_answered"],
@@ -749,7 +744,7 @@ def paired_vs_unpaired(st: Strata) -> pd.DataFrame:
     chi-square test on the same 2x2 counts (which ignores that both models answered the same items).
     Pairing removes item difficulty from the noise, so its p-value is usually the smaller one."""
     t = st.table
-    _, p_paired, _ = _mcnemar_arrays(t["n10"].to_numpy(), t["n01"].to_numpy())
+    _, p_paired, _ = mcnemar(t["n10"].to_numpy(), t["n01"].to_numpy())
     p_unpaired = []
     for a, b, c, d in t[["a", "b", "c", "d"]].to_numpy(float):
         table = np.array([[a, b], [c, d]])
@@ -917,47 +912,8 @@ def pass_at_k_curves(records: pd.DataFrame, models: Sequence[str] | None = None,
     return pd.DataFrame(rows, columns=["model", "domain", "k", "pass_at_k", "n_items"])
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """One RPT model against its base on one set of benchmarks (see :func:`aggregate` for the fields)."""
-
-    rpt: str
-    base: str
-    n_benchmarks: int
-    n_items: int
-    base_accuracy: float
-    rpt_accuracy: float
-    delta: float
-    delta_macro: float
-    ci_low: float
-    ci_high: float
-    relative_gain: float
-    error_rate_reduction: float
-    cmh: CMHResult
-
-
-def compare(records: pd.DataFrame | Grid, rpt: str, base: str, benchmarks: Iterable[str] | None = None,
-            n_boot: int = 1000, seed: int = 0, level: float = 0.95) -> Comparison:
-    """Δ, bootstrap CI, relative gain and Mantel-Haenszel/CMH for one pair on ``benchmarks`` (default:
-    every benchmark both models answered). Raises ValueError if no benchmark is shared."""
-    st = strata(records, [Pair(rpt, base, ())], n_boot, seed, level)
-    if benchmarks is not None:
-        st = st.where(st.table["benchmark"].isin(list(benchmarks)))
-    if st.table.empty:
-        raise ValueError(f"{rpt} and {base} share no answered benchmark"
-                         + (f" among {sorted(benchmarks)}" if benchmarks is not None else ""))
-    row = aggregate(st).iloc[0]
-    result = CMHResult(float(row["odds_ratio"]), float(row["or_ci_low"]), float(row["or_ci_high"]),
-                       float(row["cmh_statistic"]), float(row["p_value"]), float(row["breslow_day"]),
-                       int(row["breslow_day_df"]), float(row["breslow_day_p"]), int(row["n_strata"]),
-                       int(row["n_dropped"]), str(row["flag"]))
-    return Comparison(rpt, base, int(row["n_benchmarks"]), int(row["n_items"]),
-                      *(float(row[k]) for k in ("base_accuracy", "rpt_accuracy", "delta", "delta_macro", "ci_low",
-                                                "ci_high", "relative_gain", "error_rate_reduction")), result)
-
-
-__all__ = ["STAR_LEVELS", "SETS", "stars", "wilson_interval", "holm", "McNemarResult", "mcnemar", "CMHResult",
+__all__ = ["STAR_LEVELS", "SETS", "stars", "wilson_interval", "holm", "mcnemar", "CMHResult",
            "cmh", "Grid", "accuracy_table", "Pair", "pairs_from", "Strata", "strata", "aggregate", "comparisons",
-           "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "Comparison", "compare",
+           "mean_delta", "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "format_split",
            "pooling_comparison", "paired_vs_unpaired", "repeat_precision", "calibration", "false_positive_rate",
            "planted_recovery", "describe_recovery", "describe_calibration", "pass_at_k_curves"]

@@ -329,12 +329,15 @@ def _failed_cell(executed: Path, exec_count: int | None) -> int | None:
 
 
 def record_key_numbers(run_dir: str | Path, **numbers: Any) -> dict:
-    """Merge ``numbers`` into the run's key numbers (shown in the index); called from notebooks."""
-    from .atomic import write_atomic
+    """Merge ``numbers`` into the run's key numbers (shown in the index); called from notebooks, also
+    by steps running in parallel (the read-merge-write holds the file's lock). Keys stay sorted, so
+    the file does not depend on which step finished first."""
+    from .atomic import locked, write_atomic
 
     path = Path(run_dir) / KEY_NUMBERS
-    merged = {**read_key_numbers(run_dir), **{k: (round(v, 2) if isinstance(v, float) else v) for k, v in numbers.items()}}
-    write_atomic(path, json.dumps(merged, indent=2, default=str))
+    with locked(path):
+        merged = {**read_key_numbers(run_dir), **{k: (round(v, 2) if isinstance(v, float) else v) for k, v in numbers.items()}}
+        write_atomic(path, json.dumps(dict(sorted(merged.items())), indent=2, default=str))
     return merged
 
 

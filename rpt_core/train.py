@@ -52,6 +52,7 @@ from typing import Any
 import pandas as pd
 
 from .config import TrainConfig
+from .atomic import write_atomic
 from .items import Item, read_items
 from .manifest import read_manifest, utc_now, write_manifest
 from .modelref import resolve_model
@@ -321,9 +322,7 @@ def _log_callback():
                 return
             row = {"step": state.global_step, "step_time_s": round(time.perf_counter() - self.started, 3), **logs}
             self.rows = [r for r in self.rows if r["step"] != row["step"]] + [row]
-            tmp = self.path.with_suffix(".tmp")
-            pd.DataFrame(self.rows).to_csv(tmp, index=False)
-            os.replace(tmp, self.path)
+            write_atomic(self.path, pd.DataFrame(self.rows).to_csv(index=False))
 
     return TrainLog
 
@@ -390,6 +389,7 @@ def train(config: TrainConfig) -> TrainResult:
     items = training_items(config)
     if not items:
         raise ValueError(f"data.sets {config.data.sets}: no training items")
+    _check_sandbox(items, config)
     data_sha256 = training_set_hash(items)
     fingerprint = config_fingerprint(config, rl, data_sha256)
     previous = read_manifest(out_dir)
@@ -433,6 +433,18 @@ def train(config: TrainConfig) -> TrainResult:
                     final_model=str(final), final_reward=_last(log, "reward"))
     write_manifest(out_dir, **manifest)
     return TrainResult(out_dir, final, log, read_manifest(out_dir))
+
+
+def _check_sandbox(items: list[Item], config: TrainConfig) -> None:
+    """Rewards on code run model-generated programs: refuse the rlimit fallback unless opted in."""
+    from .rewards import sandbox
+
+    code = sorted({i.kind for i in items if i.kind.startswith("code")})
+    if code and config.reward == "verifier" and sandbox.isolation() != "bwrap" and not config.runtime.allow_unsandboxed:
+        raise RuntimeError(f"data.sets {config.data.sets} hold code items ({', '.join(code)}), whose rewards run "
+                           "model-generated programs, and this machine's sandbox has only its rlimit fallback "
+                           "(no bubblewrap): install bubblewrap (`make system-deps`), or set "
+                           "runtime.allow_unsandboxed: true to train anyway")
 
 
 def _last(log: pd.DataFrame, column: str) -> float | None:

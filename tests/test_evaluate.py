@@ -9,7 +9,8 @@ import pytest
 
 from conftest import fixture_items, make_items
 from rpt_core import rewards
-from rpt_core.evaluate import GenerationCache, Plan, cache_path, evaluate, merge_shards, pass_at_k, regrade, summarize
+from rpt_core.evaluate import (GenerationCache, Plan, cache_path, evaluate, merge_shards, pass_at_k, read_records, regrade,
+                               summarize, verdict_path, write_records)
 from rpt_core.generate import HFGenerator, Sampling, load_generator
 
 SAMPLING = Sampling(temperature=0.7, top_p=1.0, max_new_tokens=8, seed=3)
@@ -58,6 +59,10 @@ def test_sharding_then_merge_equals_unsharded(hf, tmp_path):
     parts = [evaluate(hf, Plan(make_items(), REPEATS, SAMPLING, shard=(i, 3)), tmp_path) for i in range(3)]
     assert sum(len(p) for p in parts) == len(full)
     pd.testing.assert_frame_equal(merge_shards(parts), merge_shards([full]))
+    for i, part in enumerate(parts):  # a records folder with the shards and a merged copy beside them
+        write_records(part, tmp_path / "records" / f"m.shard-{i}-of-3.parquet")
+    write_records(full, tmp_path / "records" / "m.parquet")
+    pd.testing.assert_frame_equal(read_records(tmp_path / "records"), merge_shards([full]))
     with pytest.raises(ValueError, match="shard 3/3"):
         Plan(make_items(), REPEATS, SAMPLING, shard=(3, 3)).samples(hf)
 
@@ -202,6 +207,8 @@ def test_second_try_with_the_test_output_gives_pass_rate_2(tmp_path):
     assert not row["correct"] and row["correct_2"] and "pair_sum(pair)" in row["retry_completion"]
     summary = summarize(records).iloc[0]
     assert summary["pass@1"] == pytest.approx(2 / 3) and summary["pass_rate_2"] == 1.0
+    stored = GenerationCache(verdict_path(tmp_path, gen.fingerprint)).entries.values()
+    assert len(stored) == 4 and {v["isolation"] for v in stored} == {rewards.sandbox.isolation()}  # how code ran
     again = evaluate(gen, Plan({"polyglot": items}, {"polyglot": 1}, SAMPLING), tmp_path)
     assert len(gen.prompts) == 4
     pd.testing.assert_frame_equal(records, again)
@@ -235,3 +242,49 @@ def test_verdicts_are_cached_and_a_version_bump_regrades_that_benchmark_only(hf,
     new, _ = regrade(first, lookup, only_stale=True)
     assert len(graded) == len(suite["tabfact"])  # only the stale benchmark is verified again
     assert new["benchmark_version"].tolist() == second["benchmark_version"].tolist()
+
+
+def _append_rows(args):
+    path, writer, rows = args
+    cache = GenerationCache(path)
+    for start in range(0, rows, 7):  # many small appends, interleaving with the other writers
+        cache.add([{"key": f"{writer}-{i}", "text": "x" * (i % 97) * 50, "tokens": i, "finish_reason": "stop"}
+                   for i in range(start, min(start + 7, rows))])
+
+
+def test_generation_cache_with_concurrent_writers_loses_and_tears_nothing(tmp_path):
+    import multiprocessing
+
+    path = tmp_path / "generations" / "shared.jsonl"
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(_append_rows, [(path, writer, 300) for writer in range(4)])
+    cache = GenerationCache(path)
+    assert cache.torn == 0 and len(cache.entries) == 1200
+    assert sum(1 for _ in open(path, "rb")) == 1200  # one line per row: no interleaved writes
+
+
+def test_torn_cache_lines_are_counted_and_reported(tmp_path):
+    path = tmp_path / "generations" / "x.jsonl"
+    GenerationCache(path).add([{"key": "a", "text": "t", "tokens": 1, "finish_reason": "stop"}])
+    with open(path, "ab") as f:
+        f.write(b'{"key": "b", "te')  # a kill mid-write
+    cache = GenerationCache(path)
+    assert cache.torn == 1 and set(cache.entries) == {"a"}
+    cache.add([{"key": "c", "text": "t", "tokens": 1, "finish_reason": "stop"}])
+    assert GenerationCache(path).torn == 1 and set(GenerationCache(path).entries) == {"a", "c"}
+
+
+def test_an_append_waits_for_the_lock_another_process_holds(tmp_path):
+    import multiprocessing
+    import time
+
+    from rpt_core.atomic import locked
+
+    path = tmp_path / "generations" / "shared.jsonl"
+    child = multiprocessing.get_context("fork").Process(target=_append_rows, args=((path, 9, 3),))
+    with locked(path):
+        child.start()
+        time.sleep(1.0)
+        assert not path.exists() or path.read_bytes() == b""  # the child waits while the lock is held
+    child.join(10)
+    assert child.exitcode == 0 and set(GenerationCache(path).entries) == {"9-0", "9-1", "9-2"}

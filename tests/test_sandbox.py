@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from rpt_core.rewards import sandbox, verify
-from rpt_core.rewards.sandbox import Limits, execute, execute_many
+from rpt_core.rewards.sandbox import Limits, execute
 
 FAST = Limits(wall_s=2, cpu_s=2, memory_mb=512)
 
@@ -200,6 +200,20 @@ def test_a_hostile_batch_goes_on():
     jobs = [dict(mode="script", files={"solution.py": code}, limits=FAST) for code in (
         "while True: pass", "import os\nwhile True: os.fork()", "print('y' * 10**8)", "print('ok')",
     )]
-    results = execute_many(jobs, workers=4)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as pool:  # as verify_many runs them: one thread per job
+        results = list(pool.map(lambda job: execute(**job), jobs))
     assert [r.outcome for r in results][-1] == "finished" and results[-1].stdout == "ok\n"
     assert _leftover_sandbox_processes() == []
+
+
+def test_the_rlimit_fallback_is_announced_and_recorded(monkeypatch, tmp_path):
+    from rpt_core.manifest import read_manifest, write_manifest
+    from rpt_core.rewards import sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)  # no bubblewrap on this "machine"
+    with pytest.warns(RuntimeWarning, match="bubblewrap is missing"):
+        assert sandbox.isolation.__wrapped__() == "rlimit"
+    write_manifest(tmp_path)
+    assert read_manifest(tmp_path)["sandbox"] == sandbox.isolation() in ("bwrap", "rlimit")

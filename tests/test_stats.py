@@ -123,14 +123,14 @@ def test_cmh_permuting_strata_and_swapping_rows():
 # ---------------------------------------------------------------------------------- small tests
 
 def test_mcnemar_exact_and_chi_square_by_hand():
-    r = stats.mcnemar(7, 2)
+    stat, p, exact = stats.mcnemar(7, 2)
     # Exact: 2·P(X ≤ 2), X ~ Bin(9, 1/2) = 2·(1 + 9 + 36)/512
-    assert r.exact and r.p_value == pytest.approx(92 / 512)
-    r = stats.mcnemar(30, 12)
-    assert not r.exact and r.statistic == pytest.approx(17**2 / 42)
-    assert r.p_value == pytest.approx(sps.chi2.sf(289 / 42, 1))
-    assert stats.mcnemar(0, 0).p_value == 1.0 and stats.mcnemar(0, 0).statistic == 0.0
-    assert stats.mcnemar(3, 3).p_value == 1.0
+    assert exact[0] and p[0] == pytest.approx(92 / 512)
+    stat, p, exact = stats.mcnemar([30, 20, 0, 3], [12, 20, 0, 3])
+    assert not exact[0] and stat[0] == pytest.approx(17**2 / 42) and p[0] == pytest.approx(sps.chi2.sf(289 / 42, 1))
+    # equal discordant counts: R's mcnemar.test(matrix(c(0, 20, 20, 0), 2)) gives 1/40, p = 0.8744
+    assert stat[1] == pytest.approx(1 / 40) and p[1] == pytest.approx(0.874367, abs=1e-6)
+    assert (stat[2], p[2]) == (0.0, 1.0) and p[3] == 1.0
 
 
 def test_holm_on_a_known_example():
@@ -172,17 +172,17 @@ def test_delta_is_size_weighted_and_macro_by_hand():
     for i in range(2):  # benchmark B (2 items, 2 repeats): base 1/2 per item on item 0, 0 on item 1; rpt all right
         rows += [("base", "B", "code", str(i), r, i == 0 and r == 0) for r in range(2)]
         rows += [("rpt", "B", "code", str(i), r, True) for r in range(2)]
-    c = stats.compare(tiny(rows), "rpt", "base", n_boot=200)
+    c = stats.aggregate(stats.strata(tiny(rows), [("rpt", "base", ())], n_boot=200)).iloc[0]
     # A: 75 − 25 = 50 pp over 4 items; B: 100 − 25 = 75 pp over 2 items
-    assert c.delta == pytest.approx((4 * 50 + 2 * 75) / 6)
-    assert c.delta_macro == pytest.approx((50 + 75) / 2)
-    assert c.base_accuracy == pytest.approx((4 * 25 + 2 * 25) / 6)
-    assert c.relative_gain == pytest.approx(100 * c.delta / c.base_accuracy)
-    assert c.error_rate_reduction == pytest.approx(100 * c.delta / (100 - c.base_accuracy))
+    assert c["delta"] == pytest.approx((4 * 50 + 2 * 75) / 6)
+    assert c["delta_macro"] == pytest.approx((50 + 75) / 2)
+    assert c["base_accuracy"] == pytest.approx((4 * 25 + 2 * 25) / 6)
+    assert c["relative_gain"] == pytest.approx(100 * c["delta"] / c["base_accuracy"])
+    assert c["error_rate_reduction"] == pytest.approx(100 * c["delta"] / (100 - c["base_accuracy"]))
     # 2x2 per benchmark, repeats as samples: A (3, 1, 1, 3), B (4, 0, 1, 3)
     ref = stats.cmh([3, 4], [1, 0], [1, 1], [3, 3])
-    assert c.cmh.odds_ratio == pytest.approx(ref.odds_ratio) and c.cmh.p_value == pytest.approx(ref.p_value)
-    assert c.ci_low <= c.delta <= c.ci_high
+    assert c["odds_ratio"] == pytest.approx(ref.odds_ratio) and c["p_value"] == pytest.approx(ref.p_value)
+    assert c["ci_low"] <= c["delta"] <= c["ci_high"]
 
 
 def test_identical_records_give_zero_delta_unit_odds_and_p_one():

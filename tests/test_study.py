@@ -206,3 +206,22 @@ def test_cli_validate_and_dry_run(tmp_path, capsys):
     assert f"work_dir {tmp_path / 'w'}" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="expected NAME=VALUE"):
         main(["run", str(good), "--dry-run", "--set", "seed"])
+
+
+def _record(args):
+    run_dir, writer = args
+    from rpt_core.study import record_key_numbers
+
+    for i in range(20):
+        record_key_numbers(run_dir, **{f"writer {writer} number {i}": float(i)})
+
+
+def test_key_numbers_from_parallel_steps_are_all_kept(tmp_path):
+    import multiprocessing
+
+    from rpt_core.study import read_key_numbers
+
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        pool.map(_record, [(tmp_path, w) for w in range(4)])
+    numbers = read_key_numbers(tmp_path)
+    assert len(numbers) == 80 and list(numbers) == sorted(numbers)

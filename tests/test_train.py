@@ -190,3 +190,23 @@ def test_accelerate_configs_parse_and_fit_the_paper_batch():
         assert (64 * 8) % (config["num_processes"] * 8) == 0, f"{path}: 512 rollouts do not split evenly"
         if config["distributed_type"] == "DEEPSPEED":
             assert config["deepspeed_config"]["zero_stage"] in (2, 3)
+
+
+def test_training_on_code_refuses_the_rlimit_fallback_unless_opted_in(tmp_path, monkeypatch):
+    from rpt_core.items import write_items
+    from rpt_core.rewards import sandbox
+
+    code = Item("c", "0", [{"role": "user", "content": "Write f."}], "code_tests",
+                {"tests": "assert f() == 1", "entry_point": "f"}, "code")
+    write_items(tmp_path / "code.jsonl", [code])
+    raw = {"model": {"path": str(tmp_path / "no-model")}, "data": {"sets": [str(tmp_path / "code.jsonl")]},
+           "rl": {"prompts_per_step": 2, "num_generations": 2, "per_device_batch_size": 4},
+           "runtime": {"device": "cpu"}, "out_dir": str(tmp_path / "run")}
+    monkeypatch.setattr(sandbox, "isolation", lambda: "rlimit")
+    with pytest.raises(RuntimeError, match="runtime.allow_unsandboxed: true"):
+        train(load_train_config(raw))
+    raw["runtime"]["allow_unsandboxed"] = True  # opted in: it gets past the check (to the missing model)
+    with pytest.raises(Exception) as caught:
+        train(load_train_config(raw))
+    assert "allow_unsandboxed" not in str(caught.value)
+    assert json.loads((tmp_path / "run" / "manifest.json").read_text())["sandbox"] == "rlimit"

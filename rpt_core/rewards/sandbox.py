@@ -45,7 +45,7 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+import warnings
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -100,7 +100,9 @@ class Execution:
 
 @lru_cache(maxsize=1)
 def isolation() -> str:
-    """The isolation level available on this machine: ``"bwrap"`` or ``"rlimit"``."""
+    """The isolation level available on this machine: ``"bwrap"`` or ``"rlimit"``. The fallback is
+    announced once per process (a ``RuntimeWarning``); manifests and stored verdicts record the level,
+    and training with it needs ``runtime.allow_unsandboxed``."""
     if shutil.which("bwrap"):
         probe = subprocess.run(
             ["bwrap", *_bwrap_namespace_args(), "--ro-bind", "/", "/", "true"],
@@ -108,6 +110,9 @@ def isolation() -> str:
         )
         if probe.returncode == 0:
             return "bwrap"
+    warnings.warn("bubblewrap is missing or cannot create namespaces: model-generated code runs with rlimits "
+                  "only (it can read world-readable host files and write to /tmp); install bubblewrap "
+                  "(`make system-deps`)", RuntimeWarning, stacklevel=2)
     return "rlimit"
 
 
@@ -339,10 +344,3 @@ def _classify(reply: dict, mode: str, token: str) -> Execution:
             last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
             outcome, error = "runtime_error", f"exit status {returncode} without a report {last}".strip()
     return Execution(outcome, returncode, stdout, stderr, error, duration)
-
-
-def execute_many(jobs: list[dict], workers: int | None = None) -> list[Execution]:
-    """Run several :func:`execute` calls (keyword dicts) on ``workers`` threads; keeps job order."""
-    workers = workers or max(1, os.cpu_count() or 1)
-    with ThreadPoolExecutor(max_workers=min(workers, len(_SLOT_UIDS))) as pool:
-        return list(pool.map(lambda job: execute(**job), jobs))
