@@ -46,6 +46,8 @@ PALETTE: dict[str, str] = {
     "ID": "#5E3C99", "OOD": "#C51B7D",                             # seen / unseen for a model
 }
 DELTA_TITLE = "Δ accuracy (pp)"
+STARS_DELTA = "stars: item-clustered sign-flip permutation test of Δ (* p<0.05, ** p<0.01, *** p<0.001)"
+STARS_CMH = "stars: CMH test of θ = 1, repeats as samples (the paper's test)"
 WIDTH = 320
 
 
@@ -75,16 +77,20 @@ def _label(delta: pd.Series, marks: pd.Series) -> list[str]:
 # ---------------------------------------------------------------------------------- Fig. 2
 
 def fig_id_ood(comparisons: pd.DataFrame, title: str = "ID vs OOD improvement per RPT model") -> alt.HConcatChart:
-    """Fig. 2. Left: Δ (pp) on ID and OOD benchmarks per RPT model with bootstrap CIs; right:
-    Mantel-Haenszel odds ratio (log scale) with its CI; stars mark CMH p-values."""
+    """Fig. 2. Left: Δ (pp) on ID and OOD benchmarks per RPT model with bootstrap CIs, stars from the
+    item-clustered permutation test of Δ; right: Mantel-Haenszel odds ratio (log scale) with its CI,
+    stars from the CMH test. Each panel's subtitle names its test."""
     data = comparisons[comparisons["set"].isin(["ID", "OOD"])]
-    data = _finite(data[["rpt", "base", "set", "delta", "ci_low", "ci_high", "odds_ratio", "or_ci_low", "or_ci_high",
-                         "p_value", "stars", "flag"]], ["ci_low", "ci_high", "or_ci_low", "or_ci_high"])
-    data = data.assign(label=_label(data["delta"], data["stars"]),
+    data = _finite(data[["rpt", "base", "set", "delta", "ci_low", "ci_high", "p_delta", "stars_delta", "odds_ratio",
+                         "or_ci_low", "or_ci_high", "p_value", "stars", "flag"]],
+                   ["ci_low", "ci_high", "or_ci_low", "or_ci_high"])
+    data = data.assign(label=_label(data["delta"], data["stars_delta"]),
                        or_label=[f"{o:.2f}{s}" for o, s in zip(data["odds_ratio"], data["stars"])])
     y = alt.Y("rpt:N", title="RPT model", sort=list(dict.fromkeys(data["rpt"])))
     color, offset = _color("set", ("ID", "OOD"), "Benchmarks"), alt.YOffset("set:N", sort=["ID", "OOD"])
-    tooltip = ["rpt", "base", "set", alt.Tooltip("delta:Q", format="+.2f"), alt.Tooltip("p_value:Q", format=".3g")]
+    tooltip = ["rpt", "base", "set", alt.Tooltip("delta:Q", format="+.2f"),
+               alt.Tooltip("p_delta:Q", format=".3g", title="p (clustered, Δ)"),
+               alt.Tooltip("p_value:Q", format=".3g", title="p (CMH, θ)")]
     base = alt.Chart().encode(y=y, yOffset=offset, color=color)
     bars = base.mark_bar().encode(x=alt.X("delta:Q", title=DELTA_TITLE), tooltip=tooltip)
     error = base.mark_rule(color="black").encode(x="ci_low:Q", x2="ci_high:Q")
@@ -97,7 +103,8 @@ def fig_id_ood(comparisons: pd.DataFrame, title: str = "ID vs OOD improvement pe
                  .transform_filter(alt.datum.delta < 0)
                  .transform_calculate(label_x="isValid(datum.ci_low) ? min(datum.ci_low, datum.delta) : datum.delta"))
     zero = alt.Chart().mark_rule(color="gray").encode(x=alt.datum(0))
-    left = alt.layer(bars, error, right_text, left_text, zero).properties(width=WIDTH, title="Accuracy improvement")
+    left = alt.layer(bars, error, right_text, left_text, zero).properties(
+        width=WIDTH, title=alt.TitleParams("Accuracy improvement", subtitle=STARS_DELTA))
 
     informative = alt.datum.flag != "no_information"
     points = (base.mark_point(filled=True, size=50).encode(
@@ -109,7 +116,7 @@ def fig_id_ood(comparisons: pd.DataFrame, title: str = "ID vs OOD improvement pe
                .encode(x="odds_ratio:Q", text="or_label:N").transform_filter(informative))
     one = alt.Chart().mark_rule(color="gray").encode(x=alt.datum(1))
     right = alt.layer(or_error, points, or_text, one).properties(
-        width=WIDTH, title="Odds of a correct answer, RPT vs base")
+        width=WIDTH, title=alt.TitleParams("Odds of a correct answer, RPT vs base", subtitle=STARS_CMH))
     return alt.hconcat(left, right, data=data).properties(title=title).resolve_scale(y="shared")
 
 
@@ -117,8 +124,9 @@ def fig_id_ood(comparisons: pd.DataFrame, title: str = "ID vs OOD improvement pe
 
 def _heatmap(data: pd.DataFrame, row: str, column: str, row_title: str, column_title: str,
              title: str) -> alt.LayerChart:
-    """Δ heatmap (diverging, 0 = white) with "+1.2*" labels and in-domain cells framed in black."""
-    data = data.assign(label=_label(data["delta"], data["stars"]))
+    """Δ heatmap (diverging, 0 = white) with "+1.2*" labels (stars: the clustered test of Δ) and
+    in-domain cells framed in black."""
+    data = data.assign(label=_label(data["delta"], data["stars_delta"]))
     limit = float(max(1.0, np.nanmax(np.abs(data["delta"])))) if len(data) else 1.0
     rows = list(dict.fromkeys(data[row]))
     columns = [d for d in DOMAINS if d in set(data[column])] + sorted(set(data[column]) - set(DOMAINS))
@@ -126,18 +134,19 @@ def _heatmap(data: pd.DataFrame, row: str, column: str, row_title: str, column_t
                               x=alt.X(f"{column}:N", title=column_title, sort=columns, axis=alt.Axis(labelAngle=0)))
     cells = base.mark_rect().encode(
         color=alt.Color("delta:Q", title=DELTA_TITLE, scale=alt.Scale(scheme="redblue", domain=[-limit, limit])),
-        tooltip=[row, column, alt.Tooltip("delta:Q", format="+.2f"), alt.Tooltip("p_value:Q", format=".3g"),
-                 alt.Tooltip("odds_ratio:Q", format=".2f")])
+        tooltip=[row, column, alt.Tooltip("delta:Q", format="+.2f"),
+                 alt.Tooltip("p_delta:Q", format=".3g", title="p (clustered, Δ)"),
+                 alt.Tooltip("odds_ratio:Q", format=".2f"), alt.Tooltip("p_value:Q", format=".3g", title="p (CMH, θ)")])
     text = base.mark_text(fontSize=11).encode(text="label:N")
     frame = base.mark_rect(fill=None, stroke="black", strokeWidth=2.5).transform_filter(alt.datum.in_domain)
     return alt.layer(cells, text, frame, data=data).properties(
-        title=title, width=max(120, 70 * len(columns)), height=max(60, 22 * len(rows)))
+        title=alt.TitleParams(title, subtitle=STARS_DELTA), width=max(120, 70 * len(columns)), height=max(60, 22 * len(rows)))
 
 
 def _domain_cells(comparisons: pd.DataFrame) -> pd.DataFrame:
     data = comparisons[comparisons["set"].isin(DOMAINS)]
-    return data[["rpt", "base", "train_domains", "set", "in_domain", "delta", "ci_low", "ci_high", "odds_ratio",
-                 "p_value", "stars"]].reset_index(drop=True)
+    return data[["rpt", "base", "train_domains", "set", "in_domain", "delta", "ci_low", "ci_high", "p_delta",
+                 "stars_delta", "odds_ratio", "p_value"]].reset_index(drop=True)
 
 
 def fig_domain_heatmap(comparisons: pd.DataFrame,
@@ -160,26 +169,29 @@ def fig_transfer_matrix(transfer: pd.DataFrame,
                         title: str = "Transfer matrix: Δ by training and evaluation domain") -> alt.LayerChart:
     """RQ2 transfer matrix from :func:`rpt_core.stats.transfer_matrix`; in-domain cells framed."""
     data = _finite(transfer[["train_domains", "eval_domain", "in_domain", "n_models", "delta", "ci_low", "ci_high",
-                             "odds_ratio", "p_value", "stars"]].reset_index(drop=True), ["ci_low", "ci_high"])
+                             "p_delta", "stars_delta", "odds_ratio", "p_value"]].reset_index(drop=True),
+                   ["ci_low", "ci_high"])
     return _heatmap(data, "train_domains", "eval_domain", "Training domain(s)", "Evaluation domain", title)
 
 
 # ---------------------------------------------------------------------------------- Fig. 5
 
 def fig_dynamics(dynamics: pd.DataFrame, title: str = "ID vs OOD improvement over training") -> alt.LayerChart:
-    """Fig. 5: Δ (pp) on ID and OOD benchmarks per checkpoint step, bootstrap CI band, stars above points."""
-    data = _finite(dynamics[["step", "model", "split", "delta", "ci_low", "ci_high", "odds_ratio", "p_value",
-                             "stars"]].reset_index(drop=True), ["ci_low", "ci_high"])
+    """Fig. 5: Δ (pp) on ID and OOD benchmarks per checkpoint step, bootstrap CI band, stars (the
+    clustered test of Δ) above points."""
+    data = _finite(dynamics[["step", "model", "split", "delta", "ci_low", "ci_high", "p_delta",
+                             "stars_delta"]].reset_index(drop=True), ["ci_low", "ci_high"])
     base = alt.Chart().encode(x=alt.X("step:Q", title="Training step"),
                               color=_color("split", ("ID", "OOD"), "Benchmarks"))
     band = base.mark_area(opacity=0.2).encode(y=alt.Y("ci_low:Q", title=DELTA_TITLE), y2="ci_high:Q")
     line = base.mark_line().encode(y="delta:Q")
     points = base.mark_point(filled=True, size=50).encode(
         y="delta:Q", tooltip=["model", "step", "split", alt.Tooltip("delta:Q", format="+.2f"),
-                              alt.Tooltip("p_value:Q", format=".3g")])
-    text = base.mark_text(dy=-10, fontSize=12).encode(y="delta:Q", text="stars:N")
+                              alt.Tooltip("p_delta:Q", format=".3g", title="p (clustered, Δ)")])
+    text = base.mark_text(dy=-10, fontSize=12).encode(y="delta:Q", text="stars_delta:N")
     zero = alt.Chart().mark_rule(color="gray").encode(y=alt.datum(0))
-    return alt.layer(band, line, points, text, zero, data=data).properties(title=title, width=WIDTH * 1.5, height=240)
+    return alt.layer(band, line, points, text, zero, data=data).properties(
+        title=alt.TitleParams(title, subtitle=STARS_DELTA), width=WIDTH * 1.5, height=240)
 
 
 def fig_training_reward(log: pd.DataFrame, title: str = "Training reward per verifier") -> alt.Chart:

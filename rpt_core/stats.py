@@ -28,12 +28,17 @@ Choices, stated once:
   of benchmark b (the smaller of the two models' item counts if they differ). The macro average
   (each benchmark weighted 1) is reported beside it.
 * **Δ CI**: paired item bootstrap, stratified by benchmark: items are resampled with replacement inside
-  each benchmark; an item's difference is its RPT mean correctness minus its base mean correctness.
-  The bootstrap mean only depends on how many resampled items take each distinct difference value,
-  so those counts are drawn from a multinomial: the same distribution as resampling indices, at
-  O(n_boot x distinct values) cost. Seeds derive from ``seed`` and the (model pair, benchmark) names,
-  so a stratum's draws do not depend on which other models are analysed. Only items that both models
-  answered enter the bootstrap; Δ itself uses each model's own items.
+  each benchmark; an item's difference is its RPT mean correctness minus its base mean correctness
+  (repeats averaged first, so an AIME item's 16 samples move together: the CI is item-clustered).
+  The resampled items are drawn once per benchmark and shared by every model pair, so pooled views
+  (several RPT models of one base, a transfer-matrix row) respect the dependence through shared
+  items instead of treating each model's strata as independent. Only items that both models
+  answered enter the draws; Δ itself uses each model's own items.
+* **Δ test (the stars on Δ)**: item-clustered paired sign-flip permutation test: under "no
+  difference" an item's difference is as likely negated, so each item's difference is negated with
+  probability 1/2 (one flip per item, repeats together, shared across pairs like the bootstrap), the
+  pooled Δ recomputed, and p = (1 + #{|Δ*| >= |Δ|}) / (1 + n_boot). ``p_delta`` / ``stars_delta``.
+  A star on a Δ always comes from this test of that Δ.
 * **CMH / Mantel-Haenszel**: one 2x2 table per benchmark (rows RPT / base, columns correct / wrong).
   **Repeats count as samples** (an AIME item answered 16 times adds 16 to the table), as in the paper.
   θ̂ > 1: RPT raises the odds of a correct answer. CI from the Robins-Breslow-Greenland variance;
@@ -44,7 +49,11 @@ Choices, stated once:
   two-sided binomial when there are fewer than 25 discordant pairs. With repeats, pairs of one item
   are not independent, so the test is somewhat liberal on AIME/AMC. Holm across the rows of a table
   (= the cells of one figure) or per ``family``.
-* **Stars**: ``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001 (:data:`STAR_LEVELS`).
+* **Stars**: ``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001 (:data:`STAR_LEVELS`). On Δ: the
+  clustered permutation test (``stars_delta``); on θ̂: the paper's CMH test (``stars``), whose 2x2
+  tables count repeats as samples and weight a benchmark by its samples, not its items: with repeats
+  it overstates significance, and it can disagree in sign with Δ (a large benchmark gaining a little,
+  a small repeated one losing a lot), which is why it never decorates Δ.
 """
 
 from __future__ import annotations
@@ -293,7 +302,7 @@ class Grid:
         model_code, models = pd.factorize(records["model"].astype(str), sort=True)
         bench_code, benchmarks = pd.factorize(records["benchmark"].astype(str), sort=True)
         domain_code, domain_names = pd.factorize(records["domain"].astype(str))
-        item_raw, _ = pd.factorize(records["item_id"].astype(str))
+        item_raw, _ = pd.factorize(records["item_id"].astype(str), sort=True)  # canonical item order
         repeat = records["sample_index"].to_numpy(np.int64)
         if (repeat < 0).any():
             raise ValueError("records: sample_index must be >= 0")
@@ -424,12 +433,13 @@ class Strata:
 
     table: pd.DataFrame
     boot: np.ndarray
+    null: np.ndarray
     level: float = 0.95
 
     def where(self, mask) -> "Strata":
-        """The rows where boolean ``mask`` holds (table re-indexed, bootstrap rows kept aligned)."""
+        """The rows where boolean ``mask`` holds (table re-indexed, draw rows kept aligned)."""
         mask = np.asarray(mask, bool)
-        return Strata(self.table[mask].reset_index(drop=True), self.boot[mask], self.level)
+        return Strata(self.table[mask].reset_index(drop=True), self.boot[mask], self.null[mask], self.level)
 
 
 def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple], n_boot: int = 1000,
@@ -437,7 +447,12 @@ def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple
     """Per-(pair, benchmark) counts, accuracies, Δ and bootstrap draws: the input of every aggregate.
 
     Pairs whose RPT model or base has no records are skipped with a warning. ``n_boot = 0`` skips the
-    bootstrap (CI columns downstream are then NaN).
+    draws (CI and clustered p-value columns downstream are then NaN). Per stratum, ``delta_paired`` is
+    the mean item difference over the items both models answered (an item's difference: its RPT
+    mean correctness minus its base mean correctness, repeats averaged first). ``boot`` holds item
+    bootstrap draws of it and ``null`` its sign-flip permutation draws (each item's difference
+    negated with probability 1/2, the null of no difference); both resample whole items, so repeats
+    of an item stay together, and both are shared across pairs (:func:`_item_draws`).
     """
     grid = _grid(records)
     index = {m: i for i, m in enumerate(grid.models)}
@@ -484,29 +499,40 @@ def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple
         "n_pairs": n_pairs[p_idx, b_idx], "n10": n10[p_idx, b_idx], "n01": n01[p_idx, b_idx],
     })
 
-    boot = np.zeros((len(table), n_boot))
+    boot, null = np.zeros((len(table), n_boot)), np.zeros((len(table), n_boot))
+    delta_paired = np.full(len(table), np.nan)
     if n_boot > 0:
         with np.errstate(divide="ignore", invalid="ignore"):
             item_mean = right / np.where(answered > 0, answered, 1)
+        draws: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per benchmark, shared by every pair
         for row, (p, b) in enumerate(zip(p_idx, b_idx)):
             lo, hi = item_starts[b], item_starts[b + 1] if b + 1 < len(item_starts) else answered.shape[1]
             keep = paired_items[p, lo:hi]
-            diff = 100 * (item_mean[rpt_idx[p], lo:hi][keep] - item_mean[base_idx[p], lo:hi][keep])
-            boot[row] = _bootstrap_means(diff, n_boot, seed, pairs[p].rpt, pairs[p].base, grid.benchmarks[b])
-    return Strata(table, boot, level)
+            if not keep.any():
+                continue
+            if b not in draws:
+                draws[b] = _item_draws(hi - lo, n_boot, seed, grid.benchmarks[b])
+            counts, signs = draws[b]
+            diff = np.where(keep, 100 * (item_mean[rpt_idx[p], lo:hi] - item_mean[base_idx[p], lo:hi]), 0.0)
+            delta_paired[row] = diff.sum() / keep.sum()
+            resampled = counts @ keep.astype(float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                boot[row] = np.where(resampled > 0, (counts @ diff) / resampled, delta_paired[row]) + 0.0
+            null[row] = (signs @ diff) / keep.sum() + 0.0  # + 0.0 turns -0.0 into 0.0
+    table["delta_paired"] = delta_paired
+    return Strata(table, boot, null, level)
 
 
-def _bootstrap_means(diff: np.ndarray, n_boot: int, seed: int, rpt: str, base: str, benchmark: str) -> np.ndarray:
-    """``n_boot`` means of ``diff`` resampled with replacement (multinomial over its distinct values).
-    The draws are made in a canonical model order, so swapping rpt and base negates them exactly."""
-    if diff.size == 0:
-        return np.zeros(n_boot)
-    sign = 1.0 if rpt <= base else -1.0
-    first, second = sorted((rpt, base))
-    rng = np.random.default_rng([seed, zlib.crc32(f"{first}\0{second}\0{benchmark}".encode())])
-    values, counts = np.unique(np.round(sign * diff, 9), return_counts=True)
-    draws = rng.multinomial(diff.size, counts / diff.size, size=n_boot)
-    return sign * (draws @ values) / diff.size + 0.0  # + 0.0 turns -0.0 into 0.0
+def _item_draws(n_items: int, n_draws: int, seed: int, benchmark: str) -> tuple[np.ndarray, np.ndarray]:
+    """For one benchmark's ``n_items`` items: ``counts`` (n_draws x n_items, how often each item is
+    drawn in a bootstrap resample) and ``signs`` (n_draws x n_items of +-1, a sign flip per item).
+    Seeded by ``seed`` and the benchmark alone, so every model pair resamples (and flips) the same
+    items: comparisons that share items (one base, several RPT models) stay jointly resampled when
+    they are pooled, and swapping a pair's models negates its draws exactly."""
+    rng = np.random.default_rng([seed, zlib.crc32(benchmark.encode())])
+    counts = rng.multinomial(n_items, np.full(n_items, 1 / n_items), size=n_draws).astype(np.float64)
+    signs = rng.integers(0, 2, size=(n_draws, n_items)).astype(np.float64) * 2 - 1
+    return counts, signs
 
 
 # ---------------------------------------------------------------------------------- aggregation
@@ -516,9 +542,10 @@ def aggregate(st: Strata, by: Sequence[str] = (), correction: bool = False) -> p
 
     Returns one row per group with: n_benchmarks (strata), n_items (Σ n_b), base_accuracy,
     rpt_accuracy (n_b-weighted, %), delta (n_b-weighted Δ, pp), delta_macro (unweighted mean, pp),
-    ci_low, ci_high (bootstrap CI of the weighted Δ, pp), relative_gain = Δ / base accuracy (%, NaN when
+    ci_low, ci_high (bootstrap CI of the weighted Δ, pp), p_delta and stars_delta (item-clustered
+    sign-flip permutation test of Δ), relative_gain = Δ / base accuracy (%, NaN when
     the base accuracy is 0), error_rate_reduction = Δ / (100 − base accuracy) (%, NaN when the base is
-    at 100), odds_ratio, or_ci_low, or_ci_high, cmh_statistic, p_value, stars, breslow_day,
+    at 100), odds_ratio, or_ci_low, or_ci_high, cmh_statistic, p_value and stars (the CMH test of θ = 1), breslow_day,
     breslow_day_df, breslow_day_p, n_strata, n_dropped, flag (see :class:`CMHResult`).
     """
     table = st.table
@@ -542,11 +569,16 @@ def aggregate(st: Strata, by: Sequence[str] = (), correction: bool = False) -> p
     n_boot = st.boot.shape[1]
     if n_boot > 0 and n_groups > 0:
         order = np.argsort(group, kind="stable")
-        pooled = np.add.reduceat(w[order, None] * st.boot[order], _starts(group[order]), axis=0) / weight[:, None]
+        starts = _starts(group[order])
+        pooled = np.add.reduceat(w[order, None] * st.boot[order], starts, axis=0) / weight[:, None]
         alpha = (1 - st.level) / 2
         ci_low, ci_high = np.quantile(pooled, [alpha, 1 - alpha], axis=1)
+        observed = wsum(np.nan_to_num(table["delta_paired"].to_numpy(float))) / weight
+        null = np.add.reduceat(w[order, None] * st.null[order], starts, axis=0) / weight[:, None]
+        extreme = (np.abs(null) >= np.abs(observed)[:, None] - 1e-9).sum(axis=1)
+        p_delta = (1 + extreme) / (1 + n_boot)
     else:
-        ci_low = ci_high = np.full(n_groups, np.nan)
+        ci_low = ci_high = p_delta = np.full(n_groups, np.nan)
 
     counts = [table[c].to_numpy(float) for c in "abcd"]
     mh = _cmh_arrays(*counts, group=group, n_groups=n_groups, level=st.level, correction=correction)
@@ -555,7 +587,8 @@ def aggregate(st: Strata, by: Sequence[str] = (), correction: bool = False) -> p
         err_red = np.where(base_acc < 100, 100 * delta / (100 - base_acc), np.nan)
     out = keys.assign(
         n_benchmarks=count, n_items=weight.astype(np.int64), base_accuracy=base_acc, rpt_accuracy=rpt_acc,
-        delta=delta, delta_macro=macro, ci_low=ci_low, ci_high=ci_high, relative_gain=relative,
+        delta=delta, delta_macro=macro, ci_low=ci_low, ci_high=ci_high, p_delta=p_delta,
+        stars_delta=[stars(p) if np.isfinite(p) else "" for p in p_delta], relative_gain=relative,
         error_rate_reduction=err_red, odds_ratio=mh["odds_ratio"], or_ci_low=mh["ci_low"], or_ci_high=mh["ci_high"],
         cmh_statistic=mh["statistic"], p_value=mh["p_value"], stars=[stars(p) for p in mh["p_value"]],
         breslow_day=mh["breslow_day"], breslow_day_df=mh["breslow_day_df"], breslow_day_p=mh["breslow_day_p"],
@@ -579,7 +612,7 @@ def comparisons(st: Strata, sets: Sequence[str] = ("ID", "OOD")) -> pd.DataFrame
                   "unstructured": "group"}.get(name, "domain")
         mask = np.ones(len(t), bool) if column is None else (t[column] == name).to_numpy()
         part = st.where(mask)
-        parts.append(aggregate(Strata(part.table.assign(set=name), part.boot, st.level), keys))
+        parts.append(aggregate(Strata(part.table.assign(set=name), part.boot, part.null, st.level), keys))
     out = pd.concat(parts, ignore_index=True)
     out.insert(5, "in_domain", [_in_domain(s, d) for s, d in zip(out["set"], out["train_domains"])])
     pair_rank = {p: i for i, p in enumerate(t["rpt"].drop_duplicates())}
@@ -629,15 +662,16 @@ def transfer_matrix(st: Strata) -> pd.DataFrame:
 
 def robustness(st: Strata) -> pd.DataFrame:
     """Per (base, algorithm): ID and OOD Δ pooled over that base's RPT models trained with that
-    algorithm (n_b-weighted, CMH p-value), and the gap ID − OOD (pp). Columns: base, algorithm,
+    algorithm (n_b-weighted; p and stars from the item-clustered permutation test of that pooled Δ,
+    items drawn jointly across the models), and the gap ID − OOD (pp). Columns: base, algorithm,
     n_models, delta_id, p_id, stars_id, delta_ood, p_ood, stars_ood, gap. A (base, algorithm) whose
     models have no OOD (or ID) benchmark gets NaN there (and no stars)."""
     pooled = aggregate(st, ["base", "algorithm", "split"])
     out = st.table.groupby(["base", "algorithm"], sort=False)["rpt"].nunique().rename("n_models").reset_index()
     for split in ("ID", "OOD"):
         s = split.lower()
-        part = pooled.loc[pooled["split"] == split, ["base", "algorithm", "delta", "p_value"]]
-        out = out.merge(part.rename(columns={"delta": f"delta_{s}", "p_value": f"p_{s}"}),
+        part = pooled.loc[pooled["split"] == split, ["base", "algorithm", "delta", "p_delta"]]
+        out = out.merge(part.rename(columns={"delta": f"delta_{s}", "p_delta": f"p_{s}"}),
                         on=["base", "algorithm"], how="left")
         out[f"stars_{s}"] = [stars(p) if np.isfinite(p) else "" for p in out[f"p_{s}"]]
     out["gap"] = out["delta_id"] - out["delta_ood"]
@@ -784,7 +818,8 @@ def repeat_precision(records: pd.DataFrame, model: str, benchmark: str, repeats:
 def calibration(records: pd.DataFrame, resampled: Sequence[str] = (), placebo: Iterable[Pair | tuple] = (),
                 sets: Sequence[str] = DOMAINS, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
     """Null comparisons, whose true Δ is 0 by construction, analysed exactly like an RPT model
-    against its base (:func:`comparisons`: n_b-weighted Δ, bootstrap CI, CMH p-value) on each of ``sets``.
+    against its base (:func:`comparisons`: n_b-weighted Δ, bootstrap CI, the paper's CMH p-value and
+    the item-clustered permutation p-value of Δ) on each of ``sets``.
 
     ``resampled``: models evaluated with several repeats. Their repeats are split into disjoint
     consecutive pairs (sample 1 vs sample 0, 3 vs 2, ...): the same model on the same items with
@@ -792,7 +827,7 @@ def calibration(records: pd.DataFrame, resampled: Sequence[str] = (), placebo: I
     ``placebo``: pairs (model trained with a reward that ignores correctness, its base)
     (``kind="placebo"``; sampling noise plus whatever training alone does).
     Columns: comparison, kind, set, n_items, base_accuracy, rpt_accuracy, delta, ci_low, ci_high,
-    odds_ratio, p_value.
+    odds_ratio, p_value (CMH), p_delta (clustered).
     """
     frames, pairs, labels = [], [], {}
     for model in resampled:
@@ -818,15 +853,23 @@ def calibration(records: pd.DataFrame, resampled: Sequence[str] = (), placebo: I
     out.insert(0, "comparison", out["rpt"].map(lambda m: labels[m][0]))
     out.insert(1, "kind", out["rpt"].map(lambda m: labels[m][1]))
     return out[["comparison", "kind", "set", "n_items", "base_accuracy", "rpt_accuracy", "delta", "ci_low",
-                "ci_high", "odds_ratio", "p_value"]].reset_index(drop=True)
+                "ci_high", "odds_ratio", "p_value", "p_delta"]].reset_index(drop=True)
+
+
+TESTS = {"p_value": "CMH (repeats as samples)", "p_delta": "item-clustered permutation test of Δ"}
 
 
 def false_positive_rate(calibrated: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Per kind of null comparison (:func:`calibration`): how many, how many with p < ``alpha``
-    ("significant" although the true effect is 0) and that share. A calibrated test gives about
-    ``alpha`` on resampling nulls. Columns: kind, comparisons, significant, rate, alpha."""
-    grouped = calibrated.assign(significant=calibrated["p_value"] < alpha).groupby("kind", sort=False)
-    out = grouped.agg(comparisons=("p_value", "size"), significant=("significant", "sum")).reset_index()
+    """Per kind of null comparison (:func:`calibration`) and per test (:data:`TESTS`): how many, how
+    many with p < ``alpha`` ("significant" although the true effect is 0) and that share. A
+    calibrated test gives about ``alpha`` on resampling nulls. Columns: kind, test, comparisons,
+    significant, rate, alpha."""
+    parts = []
+    for column, test in TESTS.items():
+        grouped = calibrated.assign(significant=calibrated[column] < alpha).groupby("kind", sort=False)
+        part = grouped.agg(comparisons=(column, "size"), significant=("significant", "sum")).reset_index()
+        parts.append(part.assign(test=test))
+    out = pd.concat(parts, ignore_index=True)[["kind", "test", "comparisons", "significant"]]
     return out.assign(rate=out["significant"] / out["comparisons"], alpha=alpha)
 
 
@@ -837,8 +880,10 @@ def planted_recovery(comps: pd.DataFrame, planted: Mapping[str, Mapping[str, str
     ``comps``: :func:`comparisons` rows with ``set`` a domain, one RPT model per training-domain
     label. ``planted``: training-domain label (``"math"``, ``"math+code+knowledge"``) -> evaluation
     domain -> ``"gain"`` or ``"none"``, declared before training. A ``gain`` is recovered when
-    Δ > 0 with p < ``alpha``; a ``none`` when the 95% CI of Δ contains 0 or |Δ| < ``margin`` pp.
-    Columns: train_domain, eval_domain, planted, delta, ci_low, ci_high, p_value, recovered, model.
+    Δ > 0 with the item-clustered permutation p (``p_delta``, the test of Δ) < ``alpha``; a ``none``
+    when the 95% CI of Δ contains 0 or |Δ| < ``margin`` pp.
+    Columns: train_domain, eval_domain, planted, delta, ci_low, ci_high, p_delta, p_value (CMH),
+    recovered, model.
     Raises ValueError when a declared cell has no comparison, or a label has several models.
     """
     rows = []
@@ -854,10 +899,10 @@ def planted_recovery(comps: pd.DataFrame, planted: Mapping[str, Mapping[str, str
             if row.empty:
                 raise ValueError(f"planted_recovery: no comparison of {models[0]} on {domain!r}")
             r = row.iloc[0]
-            found = (r["delta"] > 0 and r["p_value"] < alpha) if effect == "gain" else \
+            found = (r["delta"] > 0 and r["p_delta"] < alpha) if effect == "gain" else \
                 bool(r["ci_low"] <= 0 <= r["ci_high"] or abs(r["delta"]) < margin)
             rows.append({"train_domain": train, "eval_domain": domain, "planted": effect, "delta": r["delta"],
-                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_value": r["p_value"],
+                         "ci_low": r["ci_low"], "ci_high": r["ci_high"], "p_delta": r["p_delta"], "p_value": r["p_value"],
                          "recovered": bool(found), "model": models[0]})
     return pd.DataFrame(rows)
 
@@ -866,7 +911,8 @@ def describe_recovery(recovery: pd.DataFrame) -> str:
     """Markdown: one sentence per row of :func:`planted_recovery`, then the count recovered."""
     lines = []
     for r in recovery.itertuples():
-        numbers = f"Δ = {r.delta:+.1f} pp (95% CI {r.ci_low:+.1f} to {r.ci_high:+.1f}, CMH p = {r.p_value:.2g})"
+        numbers = (f"Δ = {r.delta:+.1f} pp (95% CI {r.ci_low:+.1f} to {r.ci_high:+.1f}, item-clustered p = {r.p_delta:.2g}, "
+                   f"CMH p = {r.p_value:.2g})")
         if r.planted == "gain":
             verdict = "**found**" if r.recovered else "**missed**: no significant gain"
             lines.append(f"- RL on {r.train_domain} was planted to raise {r.eval_domain}: {numbers}, {verdict}.")
@@ -882,12 +928,15 @@ def describe_calibration(calibrated: pd.DataFrame, alpha: float = 0.05) -> str:
     """Markdown: the false-positive rate of each kind of null comparison and the largest |Δ| among
     them, in words (:func:`calibration`)."""
     lines = []
-    for r in false_positive_rate(calibrated, alpha).itertuples():
-        part = calibrated[calibrated["kind"] == r.kind]
+    rates = false_positive_rate(calibrated, alpha)
+    for kind, group in rates.groupby("kind", sort=False):
+        part = calibrated[calibrated["kind"] == kind]
         largest = part.loc[part["delta"].abs().idxmax()]
-        lines.append(f"- **{r.kind}**: {r.significant} of {r.comparisons} null comparisons were \"significant\" "
-                     f"(CMH p < {alpha:g}), a false-positive rate of {100 * r.rate:.0f}% (nominal {100 * alpha:.0f}%). "
-                     f"The largest |Δ| was {abs(largest['delta']):.1f} pp ({largest['comparison']}, {largest['set']}).")
+        found = "; ".join(f"{r.significant} of {r.comparisons} by the {r.test} ({100 * r.rate:.0f}%)"
+                          for r in group.itertuples())
+        lines.append(f"- **{kind}**: null comparisons \"significant\" at p < {alpha:g} (nominal rate "
+                     f"{100 * alpha:.0f}%): {found}. The largest |Δ| was {abs(largest['delta']):.1f} pp "
+                     f"({largest['comparison']}, {largest['set']}).")
     return "\n".join(lines)
 
 

@@ -4,8 +4,10 @@ and LaTeX (:func:`write_table`).
 Each ``*_table`` function returns a DataFrame of display strings (what a reader sees), so the three
 formats always agree. Conventions:
 
-* Δ in percentage points with a sign and two decimals, stars from the CMH p-value
+* Δ in percentage points with a sign and two decimals, stars from the item-clustered permutation
+  test of that Δ (``p_delta``), θ̂ with stars from the CMH test (``p_value``)
   (:data:`rpt_core.stats.STAR_LEVELS`: ``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001);
+  :data:`STARS_NOTE` says so in every caption that shows stars;
   p-values with three significant digits, ``<0.001`` below that; accuracies in percent, one decimal.
 * A value that does not exist (no OOD benchmark for a model trained on every domain, a relative gain
   over a base at 0 %, a field the registry leaves empty) is written as :data:`PLACEHOLDER` (``—``),
@@ -26,6 +28,8 @@ from .atomic import write_atomic
 from .registry import DOMAINS, Registry
 
 PLACEHOLDER = "—"
+STARS_NOTE = ("stars on Δ: item-clustered sign-flip permutation test of Δ; on θ̂: CMH test, repeats as samples "
+              "(* p < 0.05, ** p < 0.01, *** p < 0.001); † θ̂ zero-cell corrected")
 
 
 # ---------------------------------------------------------------------------------- formatting
@@ -55,9 +59,17 @@ def fmt_text(x) -> str:
     return PLACEHOLDER if _missing(x) else str(x)
 
 
-def _delta(delta, marks) -> str:
-    text = fmt_number(delta, 2, sign=True)
+def _marked(text: str, marks) -> str:
     return text if text == PLACEHOLDER else text + (marks or "")
+
+
+def _delta(delta, marks) -> str:
+    return _marked(fmt_number(delta, 2, sign=True), marks)
+
+
+def _odds(row) -> str:
+    """θ̂ with its CMH stars; ``†`` where it is zero-cell corrected (0.5 added to every cell)."""
+    return _marked(fmt_number(row["odds_ratio"], 2), row["stars"] + ("†" if row["flag"] == "zero_cell_corrected" else ""))
 
 
 # ---------------------------------------------------------------------------------- tables
@@ -76,27 +88,30 @@ def model_table(registry: Registry) -> pd.DataFrame:
 
 
 def delta_table(comparisons: pd.DataFrame) -> pd.DataFrame:
-    """Per RPT model: ID and OOD Δ (pp, starred by CMH p), relative Δ (% of base accuracy), the
-    Mantel-Haenszel odds ratio θ̂ and the CMH p-value. Input: ``stats.comparisons(st, ("ID", "OOD"))``."""
+    """Per RPT model: ID and OOD Δ (pp, starred by its item-clustered permutation p, which is shown),
+    relative Δ (% of base accuracy), the Mantel-Haenszel odds ratio θ̂ starred by the CMH p-value
+    (``†``: zero-cell corrected, see :class:`rpt_core.stats.CMHResult`).
+    Input: ``stats.comparisons(st, ("ID", "OOD"))``."""
     columns = ["RPT model", "Base", "Domains"]
     for split in ("ID", "OOD"):
-        columns += [f"{split} Δ (pp)", f"{split} rel. Δ (%)", f"{split} θ̂", f"{split} p"]
+        columns += [f"{split} Δ (pp)", f"{split} p (Δ)", f"{split} rel. Δ (%)", f"{split} θ̂"]
     rows = []
     for (rpt, base, domains), group in comparisons.groupby(["rpt", "base", "train_domains"], sort=False):
         row = {"RPT model": rpt, "Base": base, "Domains": domains.replace("+", ", ")}
         for split in ("ID", "OOD"):
             hit = group[group["set"] == split]
             r = hit.iloc[0] if len(hit) else None
-            row[f"{split} Δ (pp)"] = _delta(r["delta"], r["stars"]) if r is not None else PLACEHOLDER
+            row[f"{split} Δ (pp)"] = _delta(r["delta"], r["stars_delta"]) if r is not None else PLACEHOLDER
+            row[f"{split} p (Δ)"] = fmt_p(r["p_delta"]) if r is not None else PLACEHOLDER
             row[f"{split} rel. Δ (%)"] = fmt_number(r["relative_gain"], 1, sign=True) if r is not None else PLACEHOLDER
-            row[f"{split} θ̂"] = fmt_number(r["odds_ratio"], 2) if r is not None else PLACEHOLDER
-            row[f"{split} p"] = fmt_p(r["p_value"]) if r is not None else PLACEHOLDER
+            row[f"{split} θ̂"] = _odds(r) if r is not None else PLACEHOLDER
         rows.append(row)
     return pd.DataFrame(rows, columns=columns)
 
 
 def robustness_table(robustness: pd.DataFrame) -> pd.DataFrame:
-    """RQ4: per base model x algorithm, ID Δ, OOD Δ (pp, starred) and the gap ID − OOD (pp).
+    """RQ4: per base model x algorithm, ID Δ, OOD Δ (pp, starred by the clustered test of the pooled
+    Δ) and the gap ID − OOD (pp).
     Input: ``stats.robustness(st)``."""
     rows = [{"Base": r.base, "Algorithm": fmt_text(r.algorithm), "Models": str(r.n_models),
              "ID Δ (pp)": _delta(r.delta_id, r.stars_id), "OOD Δ (pp)": _delta(r.delta_ood, r.stars_ood),
@@ -106,7 +121,8 @@ def robustness_table(robustness: pd.DataFrame) -> pd.DataFrame:
 
 def transfer_table(transfer: pd.DataFrame) -> pd.DataFrame:
     """RQ2 transfer matrix: rows training domain(s), columns evaluation domains, cells Δ (pp) with
-    stars; in-domain cells are marked with brackets. Input: ``stats.transfer_matrix(st)``."""
+    stars (the clustered test of the pooled Δ); in-domain cells are marked with brackets.
+    Input: ``stats.transfer_matrix(st)``."""
     evals = [d for d in DOMAINS if d in set(transfer["eval_domain"])]
     rows = []
     for train, group in transfer.groupby("train_domains", sort=False):
@@ -117,7 +133,7 @@ def transfer_table(transfer: pd.DataFrame) -> pd.DataFrame:
                 row[f"{domain} Δ (pp)"] = PLACEHOLDER
                 continue
             r = hit.iloc[0]
-            text = _delta(r["delta"], r["stars"])
+            text = _delta(r["delta"], r["stars_delta"])
             row[f"{domain} Δ (pp)"] = f"[{text}]" if r["in_domain"] else text
         rows.append(row)
     return pd.DataFrame(rows, columns=["Training domain(s)", "Models", *[f"{d} Δ (pp)" for d in evals]])
@@ -196,4 +212,4 @@ def write_table(table: pd.DataFrame, out_dir: str | Path, name: str, caption: st
 
 
 __all__ = ["PLACEHOLDER", "fmt_number", "fmt_p", "fmt_text", "model_table", "delta_table", "robustness_table",
-           "transfer_table", "benchmark_accuracy_table", "to_markdown", "to_latex", "latex_escape", "write_table"]
+           "transfer_table", "STARS_NOTE", "benchmark_accuracy_table", "to_markdown", "to_latex", "latex_escape", "write_table"]

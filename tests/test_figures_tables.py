@@ -159,7 +159,7 @@ def test_tables_write_csv_markdown_latex_without_nan(study, tmp_path):
 
     delta = built["delta"].set_index("RPT model")
     # all_rl was trained on every domain: no OOD benchmark, so its OOD cells are placeholders
-    assert (delta.loc["all_rl", ["OOD Δ (pp)", "OOD θ̂", "OOD p"]] == tables.PLACEHOLDER).all()
+    assert (delta.loc["all_rl", ["OOD Δ (pp)", "OOD θ̂", "OOD p (Δ)"]] == tables.PLACEHOLDER).all()
     assert re.fullmatch(r"[+-]\d+\.\d\d\**", delta.loc["math_rl", "ID Δ (pp)"])
     tex = (tmp_path / "delta.tex").read_text()
     assert r"math\_rl" in tex and r"$\Delta$" in tex and r"$\hat{\theta}$" in tex and "---" in tex

@@ -9,7 +9,7 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.contingency_tables import StratifiedTable
 
-from rpt_core import stats
+from rpt_core import stats, tables
 from rpt_core.config import ConfigError
 from rpt_core.registry import load_registry
 
@@ -232,11 +232,12 @@ def test_degenerate_benchmarks_in_records_are_dropped_not_nan():
     row = stats.comparisons(st, ("ID",)).iloc[0]
     assert row["n_benchmarks"] == 3 and row["n_dropped"] == 2 and row["flag"] == ""
     assert row["delta"] == pytest.approx(40 / 3)  # (0 + 0 + 40) / 3, equal item counts
-    numeric = row.drop(["rpt", "base", "train_domains", "algorithm", "set", "stars", "flag"]).astype(float)
+    numeric = row.drop(["rpt", "base", "train_domains", "algorithm", "set", "stars", "stars_delta", "flag"]).astype(float)
     assert np.isfinite(numeric.drop(["relative_gain", "error_rate_reduction"])).all()
     # only the all-correct / all-wrong benchmarks: no information, neutral, flagged
     only = stats.comparisons(st.where(st.table["benchmark"] != "mixed"), ("ID",)).iloc[0]
     assert (only["odds_ratio"], only["p_value"], only["flag"]) == (1.0, 1.0, "no_information")
+    assert only["p_delta"] == 1.0 and only["stars_delta"] == ""
 
 
 def test_mcnemar_pairs_samples_by_item_and_sample_index():
@@ -261,11 +262,18 @@ def test_paired_tests_holm_per_family():
     assert (whole["p_holm"] >= per_model["p_holm"] - 1e-12).all()
 
 
-def test_bootstrap_matches_index_resampling_distribution():
+def test_item_draws_are_index_resampling_and_fair_sign_flips():
     diff = np.repeat([-100.0, 0.0, 100.0, 50.0], [30, 50, 60, 10])
-    draws = stats._bootstrap_means(diff, 20000, 0, "a", "b", "x")
+    counts, signs = stats._item_draws(diff.size, 20000, 0, "x")
+    assert (counts.sum(axis=1) == diff.size).all()  # each draw resamples n items with replacement
+    draws = counts @ diff / diff.size
     assert draws.mean() == pytest.approx(diff.mean(), abs=0.3)
     assert draws.std() == pytest.approx(diff.std() / math.sqrt(diff.size), rel=0.03)
+    nulls = signs @ diff / diff.size  # sign flips: centred on 0, spread sqrt(sum d^2) / n
+    assert set(np.unique(signs)) == {-1.0, 1.0} and nulls.mean() == pytest.approx(0, abs=0.3)
+    assert nulls.std() == pytest.approx(math.sqrt((diff**2).sum()) / diff.size, rel=0.03)
+    again = stats._item_draws(diff.size, 50, 0, "x")
+    assert (again[0] == counts[:50]).all() and not (stats._item_draws(diff.size, 50, 0, "y")[0] == again[0]).all()
 
 
 def test_seen_unseen_sets_transfer_matrix_and_robustness():
@@ -399,12 +407,13 @@ def test_calibration_resampling_nulls_pair_disjoint_repeats_and_placebo_pairs():
     assert set(resampling["comparison"]) == {f"base: sample {b} vs sample {a}" for a, b in ((0, 1), (2, 3), (4, 5), (6, 7))}
     assert len(cal[cal["kind"] == "placebo"]) == 3
     assert (cal["ci_low"] <= cal["delta"]).all() and (cal["delta"] <= cal["ci_high"]).all()
-    rates = stats.false_positive_rate(cal).set_index("kind")
-    assert rates.loc["resampling", "comparisons"] == 12 and 0 <= rates.loc["resampling", "rate"] <= 1
+    rates = stats.false_positive_rate(cal).set_index(["kind", "test"])
+    assert set(rates.index.get_level_values("test")) == set(stats.TESTS.values())
+    assert (rates.loc["resampling", "comparisons"] == 12).all() and rates["rate"].between(0, 1).all()
     # a real effect passed off as a "placebo" is flagged: the check can fail
-    loud = stats.calibration(records, placebo=[("trained", "base", ("math",))], n_boot=0)
-    assert loud.set_index("set").loc["math", "p_value"] < 0.001
-    assert "false-positive rate" in stats.describe_calibration(cal)
+    loud = stats.calibration(records, placebo=[("trained", "base", ("math",))], n_boot=200)
+    assert loud.set_index("set").loc["math", "p_value"] < 0.001 and loud.set_index("set").loc["math", "p_delta"] < 0.01
+    assert "by the item-clustered permutation test of Δ" in stats.describe_calibration(cal)
     with pytest.raises(ValueError, match="one sample per item"):
         stats.calibration(records[records["sample_index"] == 0], resampled=["base"])
 
@@ -413,9 +422,9 @@ def test_resampling_nulls_are_calibrated_on_iid_samples():
     # many nulls on i.i.d. samples: the CMH test should reject at about its nominal rate
     benches = {f"b{i}": (("math", "code", "knowledge")[i % 3], 30, 16) for i in range(6)}
     records = synthetic_records({"base": {}}, seed=11, benches=benches)
-    cal = stats.calibration(records, resampled=["base"], n_boot=0)
+    cal = stats.calibration(records, resampled=["base"], n_boot=200)
     assert len(cal) == 8 * 3
-    assert stats.false_positive_rate(cal)["rate"].iloc[0] <= 0.25
+    assert (stats.false_positive_rate(cal)["rate"] <= 0.25).all()
 
 
 def test_planted_recovery_checks_gains_and_nones():
@@ -426,8 +435,8 @@ def test_planted_recovery_checks_gains_and_nones():
     truth = {"math": {"math": "gain", "code": "gain", "knowledge": "none"},
              "code": {"math": "gain", "code": "gain", "knowledge": "none"}}
     found = stats.planted_recovery(comps, truth)
-    assert list(found.columns[:8]) == ["train_domain", "eval_domain", "planted", "delta", "ci_low", "ci_high",
-                                       "p_value", "recovered"]
+    assert list(found.columns[:9]) == ["train_domain", "eval_domain", "planted", "delta", "ci_low", "ci_high",
+                                       "p_delta", "p_value", "recovered"]
     assert found.set_index(["train_domain", "eval_domain"])["recovered"].to_dict() == {
         ("math", "math"): True, ("math", "code"): True, ("math", "knowledge"): True,
         ("code", "math"): False, ("code", "code"): True, ("code", "knowledge"): True}
@@ -480,3 +489,77 @@ def test_correct_must_be_boolean_not_cast(bad):
     with pytest.raises(ValueError, match="column 'correct' must hold booleans"):
         stats.accuracy_table(records)
     assert stats.accuracy_table(tiny([("a", "b", "math", "0", 0, 1), ("a", "b", "math", "1", 0, 0)]))["accuracy"].iloc[0] == 50
+
+
+# ------------------------------------------------------ item-clustered tests and dependent pooling
+
+def _two_model_records(p_base, p_rpt, repeats, rng, benchmark="b", domain="math"):
+    """Records of models base / rpt on items with per-item success probabilities, ``repeats`` each."""
+    n = len(p_base)
+    frames = []
+    for model, p in (("base", p_base), ("rpt", p_rpt)):
+        frames.append(pd.DataFrame({
+            "model": model, "benchmark": benchmark, "domain": domain,
+            "item_id": np.repeat([f"{benchmark}-{i}" for i in range(n)], repeats),
+            "sample_index": np.tile(np.arange(repeats), n), "correct": rng.random(n * repeats) < np.repeat(p, repeats)}))
+    return frames
+
+
+def test_a_star_on_delta_comes_from_a_test_of_delta_not_from_a_cmh_decrease():
+    # GSM8K-like: 1319 items, rpt +2 pp; AIME-like: 30 items x 16 repeats, rpt -20 pp on every item.
+    rows = []
+    for i in range(1319):
+        base_right, rpt_right = i < 791, i < 791 + 26
+        rows += [("base", "gsm", "math", str(i), 0, base_right), ("rpt", "gsm", "math", str(i), 0, rpt_right)]
+    for i in range(30):
+        for r in range(16):
+            rows += [("base", "aime", "math", str(i), r, r < 8), ("rpt", "aime", "math", str(i), r, r < 5)]
+    st = stats.strata(tiny(rows), [("rpt", "base", ("math",))], n_boot=2000)
+    row = stats.aggregate(st).iloc[0]
+    assert row["delta"] == pytest.approx((1319 * 100 * 26 / 1319 - 30 * 18.75) / 1349)  # +1.51 pp
+    assert row["odds_ratio"] < 1 and row["p_value"] < 0.05 and row["stars"]  # the paper's CMH: a decrease
+    # the star that decorates Δ tests Δ: its direction is Δ's, whatever CMH says about θ
+    assert row["p_delta"] < 0.05 and row["stars_delta"] == stats.stars(row["p_delta"])
+    table = tables.delta_table(stats.comparisons(st, ("ID",)))
+    assert table.loc[0, "ID Δ (pp)"] == f"+1.51{row['stars_delta']}"
+    assert table.loc[0, "ID θ̂"] == f"{row['odds_ratio']:.2f}{row['stars']}"
+    assert "stars on Δ: item-clustered" in tables.STARS_NOTE
+
+
+def test_clustered_test_and_bootstrap_ci_are_calibrated_by_simulation():
+    """Brute force: 300 synthetic studies (heterogeneous items, one benchmark with 8 repeats). Under
+    the null the clustered test rejects at alpha = 0.05 within Monte Carlo error (SE 1.3 pp at 300
+    studies); with a real effect the 95% CI covers the true Δ (over the item population) about 95%."""
+    rng = np.random.default_rng(2024)
+    expit = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    shift = 0.4
+    pool = rng.normal(0, 1.5, 1_000_000)
+    true_delta = 100 * float(np.mean(expit(pool + shift) - expit(pool)))
+    rejections, covered, sims = 0, 0, 300
+    for sim in range(sims):
+        records = []
+        for effect, target in ((0.0, "null"), (shift, "effect")):
+            logits = {b: rng.normal(0, 1.5, n) for b, n in (("small", 30), ("large", 120))}
+            frames = [*_two_model_records(expit(logits["small"]), expit(logits["small"] + effect), 8, rng, "small"),
+                      *_two_model_records(expit(logits["large"]), expit(logits["large"] + effect), 1, rng, "large")]
+            records.append(pd.concat(frames, ignore_index=True))
+        null = stats.aggregate(stats.strata(records[0], [("rpt", "base", ())], n_boot=200, seed=sim)).iloc[0]
+        rejections += null["p_delta"] < 0.05
+        real = stats.aggregate(stats.strata(records[1], [("rpt", "base", ())], n_boot=200, seed=sim)).iloc[0]
+        covered += real["ci_low"] <= true_delta <= real["ci_high"]
+    assert 0.01 <= rejections / sims <= 0.095, rejections
+    assert 0.90 <= covered / sims <= 0.985, covered
+
+
+def test_pooling_a_duplicated_model_adds_no_evidence():
+    records = synthetic_records({"base": {}, "rpt": {"math": 0.5}}, seed=4)
+    one = stats.strata(records, [("rpt", "base", ("math",))], n_boot=500)
+    copy = pd.concat([records, records[records["model"] == "rpt"].assign(model="rpt-copy")], ignore_index=True)
+    two = stats.strata(copy, [("rpt", "base", ("math",)), ("rpt-copy", "base", ("math",))], n_boot=500)
+    single, pooled = stats.transfer_matrix(one).iloc[0], stats.transfer_matrix(two).iloc[0]
+    assert pooled["n_models"] == 2 and pooled["delta"] == pytest.approx(single["delta"])
+    # items are drawn jointly for both copies: the same CI and clustered p as one model ...
+    assert (pooled["ci_low"], pooled["ci_high"], pooled["p_delta"]) == pytest.approx(
+        (single["ci_low"], single["ci_high"], single["p_delta"]))
+    # ... while the paper's CMH, which treats the copies' samples as independent, doubles its statistic
+    assert pooled["cmh_statistic"] == pytest.approx(2 * single["cmh_statistic"], rel=1e-6)
