@@ -58,6 +58,7 @@ Choices, stated once:
 
 from __future__ import annotations
 
+import math
 import warnings
 import zlib
 from dataclasses import dataclass
@@ -628,6 +629,23 @@ def mean_delta(comparisons_: pd.DataFrame, sets: Sequence[str] = ("ID", "OOD")) 
     return {s: float(means.get(s, float("nan"))) for s in sets}
 
 
+def minimum_detectable_delta(benchmarks: Sequence[tuple[int, int]], base_accuracy: float = 0.5,
+                             alpha: float = 0.05, power: float = 0.8) -> float:
+    """The smallest Δ (pp) a two-sided test at ``alpha`` detects with probability ``power``, for a
+    pooled Δ over ``benchmarks`` given as (items, repeats), weighted by items as :func:`aggregate`
+    weights them. Normal approximation with the two models' samples independent given the item
+    (no item-level correlation, which is conservative: correlated models make paired differences
+    less variable) and every item at ``base_accuracy`` (0.5 is the worst case): an item's mean
+    difference has variance 2 p (1 - p) / repeats, so Var(Δ) = 2 p (1 - p) Σ n_b / r_b / (Σ n_b)²."""
+    n = np.array([b[0] for b in benchmarks], float)
+    r = np.array([b[1] for b in benchmarks], float)
+    if not len(n) or (n <= 0).any() or (r <= 0).any():
+        raise ValueError(f"benchmarks must be (items > 0, repeats > 0) pairs, got {list(benchmarks)}")
+    p = base_accuracy
+    se = math.sqrt(2 * p * (1 - p) * float((n / r).sum())) / float(n.sum())
+    return 100 * (sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)) * se
+
+
 def _in_domain(set_name: str, train_domains: str) -> bool:
     """Whether a set of benchmarks (:data:`SETS`) is seen in training by a model trained on the
     domains of the label ``train_domains``."""
@@ -963,6 +981,6 @@ def pass_at_k_curves(records: pd.DataFrame, models: Sequence[str] | None = None,
 
 __all__ = ["STAR_LEVELS", "SETS", "stars", "wilson_interval", "holm", "mcnemar", "CMHResult",
            "cmh", "Grid", "accuracy_table", "Pair", "pairs_from", "Strata", "strata", "aggregate", "comparisons",
-           "mean_delta", "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "format_split",
+           "mean_delta", "minimum_detectable_delta", "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "format_split",
            "pooling_comparison", "paired_vs_unpaired", "repeat_precision", "calibration", "false_positive_rate",
            "planted_recovery", "describe_recovery", "describe_calibration", "pass_at_k_curves"]

@@ -363,38 +363,60 @@ def _step_models(params: dict) -> list[str]:
         [train["model"]["path"]] if isinstance(train, dict) and train.get("model") else [])
 
 
-def _embedded_benchmarks() -> dict[str, tuple[int, int]]:
-    """(items, repeats) of the benchmarks a study writes itself (tiny world, quiz) at their default
-    sizes: known before the step that writes them has run."""
+def _embedded_benchmarks() -> dict[str, tuple[str, int, int]]:
+    """(domain, items, repeats) of the benchmarks a study writes itself (tiny world, quiz) at their
+    default sizes: known before the step that writes them has run."""
     from .benchmarks.quiz import BENCHMARK as QUIZ
     from .benchmarks.tinyworld import BENCHMARKS as TINY, Sizes
 
-    sizes = {name: (Sizes().test_small if b.small else Sizes().test, b.repeats) for name, b in TINY.items()}
-    return {**sizes, QUIZ: (100, 1)}
+    sizes = {name: (b.domain, Sizes().test_small if b.small else Sizes().test, b.repeats) for name, b in TINY.items()}
+    return {**sizes, QUIZ: ("math", 100, 1)}
 
 
-def _benchmark_sizes(params: dict, work_dir: str) -> dict[str, int | None]:
-    """items x repeats per benchmark of an evaluate step; ``None`` where the size is not known yet."""
+def _benchmark_shapes(params: dict) -> dict[str, tuple[str | None, int | None, int]]:
+    """(domain, items, repeats) per benchmark of an evaluate step; items ``None`` where not known yet."""
     from .benchmarks import BENCHMARKS
     from .evaluate import items_file
 
-    sizes = {}
+    shapes = {}
     for entry in params.get("benchmarks") or []:
         entry = {"name": entry} if isinstance(entry, str) else entry
         name = entry["name"]
         file = items_file(name, params.get("items_dir"))
         if name in BENCHMARKS:
-            n, repeats = BENCHMARKS[name].size, BENCHMARKS[name].repeats
+            domain, n, repeats = BENCHMARKS[name].domain, BENCHMARKS[name].size, BENCHMARKS[name].repeats
         elif file is not None:
-            n, repeats = sum(1 for line in file.read_text().splitlines() if line.strip()), 1
+            lines = [line for line in file.read_text().splitlines() if line.strip()]
+            domain, n, repeats = (json.loads(lines[0])["domain"] if lines else None), len(lines), 1
         elif name in _embedded_benchmarks():  # written by an earlier step of the study: its default size
-            n, repeats = _embedded_benchmarks()[name]
+            domain, n, repeats = _embedded_benchmarks()[name]
         else:
-            n, repeats = None, 1
+            domain, n, repeats = None, None, 1
         if n is not None and entry.get("limit"):
             n = min(n, entry["limit"])
-        sizes[name] = None if n is None else n * (entry.get("repeats") or repeats)
-    return sizes
+        shapes[name] = (domain, n, entry.get("repeats") or repeats)
+    return shapes
+
+
+def _benchmark_sizes(params: dict, work_dir: str) -> dict[str, int | None]:
+    """items x repeats per benchmark of an evaluate step; ``None`` where the size is not known yet."""
+    return {name: None if n is None else n * repeats for name, (_, n, repeats) in _benchmark_shapes(params).items()}
+
+
+def power_line(params: dict, base_accuracy: float = 0.5, alpha: float = 0.05, power: float = 0.8) -> str | None:
+    """What an evaluate step can detect: the minimum detectable Δ (pp) per domain and over all its
+    benchmarks (:func:`rpt_core.stats.minimum_detectable_delta`); ``None`` without benchmarks."""
+    from .stats import minimum_detectable_delta
+
+    shapes = [(d, n, r) for d, n, r in _benchmark_shapes(params).values() if n]
+    if not shapes:
+        return None
+    groups = {d: [(n, r) for dd, n, r in shapes if dd == d] for d in dict.fromkeys(d for d, _, _ in shapes)}
+    groups["all"] = [(n, r) for _, n, r in shapes]
+    parts = [f"{d} {minimum_detectable_delta(g, base_accuracy, alpha, power):.1f} pp "
+             f"({sum(n for n, _ in g):,} items)" for d, g in groups.items()]
+    return (f"power: minimum detectable Δ at {power:.0%} power, alpha {alpha:g} (base at {base_accuracy:.0%}): "
+            + "; ".join(parts))
 
 
 def check_study(study: Study) -> list[str]:
@@ -480,6 +502,9 @@ def plan(study: Study) -> str:
             if est.kind != "cpu":
                 label = est.step.split(":", 1)[1].strip() if ":" in est.step else ""
                 lines.append(f"     = {label + ': ' if label else ''}{est.line()}")
+        power = power_line({**study.params, **step.params})
+        if power:
+            lines.append(f"     = {power}")
     total = [e for e in costs if e.gpu_hours is not None]
     lines.append(f"total: {sum(e.generations for e in total):,} generations, <= {sum(e.max_tokens for e in total) / 1e6:,.1f} M "
                  f"tokens, {sum(e.optimizer_steps for e in total):,} optimizer steps, ~{sum(e.gpu_hours for e in total):,.1f} GPU-hours")
