@@ -771,6 +771,74 @@ def format_split(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------ reported beside reproduced
+
+REPORTED_KINDS: dict[str, tuple[str, ...]] = {
+    "mean_delta": ("set",), "pooled_odds": ("set",), "pair_delta": ("model", "set"),
+    "benchmark_delta": ("model", "benchmark"), "robustness": ("base", "algorithm", "set")}
+
+
+def load_reported(source: str | Mapping) -> dict:
+    """A file of reported numbers (``params/paper/reported.yaml``: ``paper`` and ``numbers``, each
+    number with ``kind`` from :data:`REPORTED_KINDS`, that kind's keys, ``value`` and ``section``),
+    checked: a bad entry raises ValueError naming its position, the field and what is allowed."""
+    import yaml
+
+    raw = dict(source) if isinstance(source, Mapping) else yaml.safe_load(open(source))
+    numbers = raw.get("numbers") or []
+    for i, n in enumerate(numbers):
+        where = f"numbers[{i}]"
+        if n.get("kind") not in REPORTED_KINDS:
+            raise ValueError(f"{where}.kind: {n.get('kind')!r} is not allowed; allowed: {', '.join(REPORTED_KINDS)}")
+        missing = [k for k in (*REPORTED_KINDS[n["kind"]], "value", "section") if k not in n]
+        if missing:
+            raise ValueError(f"{where} ({n['kind']}): missing {', '.join(missing)}")
+    return {"paper": raw.get("paper") or {}, "numbers": numbers}
+
+
+def reported_vs_reproduced(reported: str | Mapping, st: Strata, study: str | None = None) -> pd.DataFrame:
+    """Every reported number (:func:`load_reported`; of ``study`` when given) that these strata cover,
+    beside the same quantity computed here the same way: Δ (pp) as in :func:`comparisons`, the mean
+    over models as in :func:`mean_delta`, pooled θ̂ as in :func:`aggregate`, (base, algorithm) Δ as in
+    :func:`robustness`. Numbers about models or benchmarks the strata lack are left out. Columns:
+    quantity, reported, reproduced, difference (reproduced - reported), version, section."""
+    reported = load_reported(reported)
+    default_version = reported["paper"].get("version", "")
+    t = st.table
+    comps = comparisons(st, ("ID", "OOD", *DOMAINS)) if len(t) else pd.DataFrame(columns=["rpt", "set", "delta"])
+    robust = robustness(st) if len(t) else pd.DataFrame(columns=["base", "algorithm"])
+    rows = []
+    for n in reported["numbers"]:
+        if study and n.get("study") not in (None, study):
+            continue
+        kind, value = n["kind"], np.nan
+        if kind == "mean_delta":
+            quantity = f"mean {n['set']} Δ over RPT models (pp)"
+            value = mean_delta(comps, (n["set"],))[n["set"]] if len(comps) else np.nan
+        elif kind == "pooled_odds":
+            quantity = f"pooled {n['set']} θ̂ (Mantel-Haenszel)"
+            column = "split" if n["set"] in ("ID", "OOD") else "domain"
+            part = st.where((t[column] == n["set"]).to_numpy())
+            value = float(aggregate(part).iloc[0]["odds_ratio"]) if len(part.table) else np.nan
+        elif kind == "pair_delta":
+            quantity = f"{n['model']}: {n['set']} Δ (pp)"
+            hit = comps[(comps["rpt"] == n["model"]) & (comps["set"] == n["set"])]
+            value = float(hit["delta"].iloc[0]) if len(hit) else np.nan
+        elif kind == "benchmark_delta":
+            quantity = f"{n['model']}: {n['benchmark']} Δ (pp)"
+            hit = t[(t["rpt"] == n["model"]) & (t["benchmark"] == n["benchmark"])]
+            value = float(hit["delta"].iloc[0]) if len(hit) else np.nan
+        else:
+            quantity = f"{n['base']} + {n['algorithm']}: {n['set']} Δ (pp)"
+            hit = robust[(robust["base"] == n["base"]) & (robust["algorithm"].str.upper() == n["algorithm"].upper())]
+            value = float(hit[f"delta_{n['set'].lower()}"].iloc[0]) if len(hit) else np.nan
+        if np.isfinite(value):
+            rows.append({"quantity": quantity, "reported": float(n["value"]), "reproduced": value,
+                         "difference": value - float(n["value"]), "version": n.get("version", default_version),
+                         "section": n["section"]})
+    return pd.DataFrame(rows, columns=["quantity", "reported", "reproduced", "difference", "version", "section"])
+
+
 # ------------------------------------------------------------------------- teaching the method
 # Small views used by the methodology notebook to show *why* the statistics are built as they are.
 
@@ -981,6 +1049,6 @@ def pass_at_k_curves(records: pd.DataFrame, models: Sequence[str] | None = None,
 
 __all__ = ["STAR_LEVELS", "SETS", "stars", "wilson_interval", "holm", "mcnemar", "CMHResult",
            "cmh", "Grid", "accuracy_table", "Pair", "pairs_from", "Strata", "strata", "aggregate", "comparisons",
-           "mean_delta", "minimum_detectable_delta", "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "format_split",
+           "mean_delta", "minimum_detectable_delta", "REPORTED_KINDS", "load_reported", "reported_vs_reproduced", "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "format_split",
            "pooling_comparison", "paired_vs_unpaired", "repeat_precision", "calibration", "false_positive_rate",
            "planted_recovery", "describe_recovery", "describe_calibration", "pass_at_k_curves"]

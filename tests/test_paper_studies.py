@@ -109,3 +109,7 @@ def test_paper_study_runs_end_to_end_on_tiny_stand_ins(tiny_model, tmp_path, nam
     assert records["benchmark"].nunique() == 16
     figure = "fig2_id_ood" if name == "observational" else "fig4_single_domain"
     assert (result.run_dir / "figures" / f"{figure}.png").stat().st_size > 1000
+    side = pd.read_csv(result.run_dir / "tables" / "reported_vs_reproduced.csv")  # the paper's numbers beside these
+    assert len(side) >= 2 and side["reported"].notna().all() and side["reproduced"].notna().all()
+    assert ("mean ID Δ over RPT models (pp)" if name == "observational" else
+            "DeepSeek-R1-Distill-Qwen-1.5B + GRPO: ID Δ (pp)") in set(side["quantity"])

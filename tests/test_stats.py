@@ -584,3 +584,30 @@ def test_minimum_detectable_delta_by_hand_and_by_simulation():
                                            seed=sim)).iloc[0]
         found += row["p_delta"] < 0.05
     assert 0.68 <= found / 150 <= 0.92, found
+
+
+def test_reported_beside_reproduced_on_fixture_records():
+    benches = {"gsm8k": ("math", 40, 1), "humaneval": ("code", 30, 1), "tabfact": ("knowledge", 30, 1)}
+    records = synthetic_records({"DeepSeek-R1-Distill-Qwen-1.5B": {}, "DeepScaleR-1.5B-Preview": {"math": 1.0, "knowledge": -0.5},
+                                 "Llama-3.1-8B-Instruct": {}, "Fino1-8B": {"knowledge": -1.0}}, seed=2, benches=benches)
+    registry = load_registry({"models": [
+        {"name": "DeepSeek-R1-Distill-Qwen-1.5B"}, {"name": "Llama-3.1-8B-Instruct"},
+        {"name": "DeepScaleR-1.5B-Preview", "base": "DeepSeek-R1-Distill-Qwen-1.5B", "domains": ["math"], "algorithm": "GRPO"},
+        {"name": "Fino1-8B", "base": "Llama-3.1-8B-Instruct", "domains": ["knowledge"], "algorithm": "SFT+GRPO"}]})
+    st = stats.strata(records, registry, n_boot=50)
+    table = stats.reported_vs_reproduced("params/paper/reported.yaml", st, study="observational").set_index("quantity")
+    comps = stats.comparisons(st, ("ID", "OOD", "math"))
+    scaler = comps[(comps["rpt"] == "DeepScaleR-1.5B-Preview") & (comps["set"] == "math")].iloc[0]
+    row = table.loc["DeepScaleR-1.5B-Preview: math Δ (pp)"]
+    assert (row["reported"], row["reproduced"]) == pytest.approx((5.1, scaler["delta"]))
+    assert row["difference"] == pytest.approx(scaler["delta"] - 5.1) and row["version"] == "v3"
+    means = stats.mean_delta(comps)
+    both = table.loc["mean ID Δ over RPT models (pp)"]  # v3 and v1 reported numbers, one reproduced value
+    assert sorted(both["reported"]) == [2.87, 3.57] and both["reproduced"].tolist() == pytest.approx([means["ID"]] * 2)
+    assert "Fino1-8B: tabfact Δ (pp)" in table.index and "pooled OOD θ̂ (Mantel-Haenszel)" in table.index
+    assert "AZR-Coder-7B: code Δ (pp)" not in table.index  # a model the records lack is left out
+    assert not any("+ GRPO" in q for q in table.index)  # interventional numbers belong to the other study
+    with pytest.raises(ValueError, match=r"numbers\[0\].kind: 'mean' is not allowed; allowed: mean_delta"):
+        stats.load_reported({"numbers": [{"kind": "mean", "value": 1}]})
+    with pytest.raises(ValueError, match=r"numbers\[0\] \(robustness\): missing algorithm"):
+        stats.load_reported({"numbers": [{"kind": "robustness", "base": "b", "set": "ID", "value": 1, "section": "s"}]})
