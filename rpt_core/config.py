@@ -24,13 +24,39 @@ An evaluation params file (YAML)::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .generate import BACKENDS, Sampling
+
+
+BACKENDS = ("hf", "vllm")          # generation backends of evaluation
+REWARDS = ("verifier", "placebo")  # training rewards: the verdict, or a coin flip (the null control)
+# Algorithm presets: the rl fields a params file leaves null are filled from its algorithm's preset.
+ALGORITHMS: dict[str, dict[str, Any]] = {
+    "grpo": {"loss_type": "grpo", "epsilon_high": None, "scale_rewards": "group",
+             "mask_truncated_completions": False, "dynamic_sampling": False, "beta": 0.001},
+    "dapo": {"loss_type": "dapo", "epsilon_high": 0.28, "scale_rewards": "group",
+             "mask_truncated_completions": True, "dynamic_sampling": True, "beta": 0.0},
+    "dr_grpo": {"loss_type": "dr_grpo", "epsilon_high": None, "scale_rewards": "none",
+                "mask_truncated_completions": False, "dynamic_sampling": False, "beta": 0.001},
+}
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """temperature: 0 means greedy. top_p: nucleus mass. max_new_tokens: generation budget, tokens.
+    seed: base seed; each sample's seed is derived from it and the sample's key."""
+
+    temperature: float = 0.6
+    top_p: float = 0.95
+    max_new_tokens: int = 512
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
 
 
 class ConfigError(ValueError):
@@ -156,7 +182,7 @@ def load_eval_config(path: str | Path, overrides: dict | None = None) -> EvalCon
 
 # --------------------------------------------------------------------------------------------------
 # Training params (rpt train). Defaults are the paper's (see ../shared/paper.md); fields left null in
-# `rl` are filled by the algorithm preset of rpt_core.train.ALGORITHMS and recorded resolved.
+# `rl` are filled by the algorithm preset of ALGORITHMS (above) and recorded resolved.
 # --------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -241,7 +267,6 @@ TRAIN_CHOICES = {
 def load_train_config(path: str | Path | dict, overrides: dict | None = None, source: str | None = None) -> TrainConfig:
     """Read and validate a training params file, or a mapping of the same fields (fields and
     defaults: the dataclasses above). ``source`` names the params in errors."""
-    from .train import ALGORITHMS, REWARDS
 
     source = source or ("<train params>" if isinstance(path, dict) else str(path))
     raw = dict(path) if isinstance(path, dict) else _read_yaml(path)

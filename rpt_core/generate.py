@@ -13,27 +13,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from tqdm.auto import tqdm
 
-BACKENDS = ("hf", "vllm")
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """temperature: 0 means greedy. top_p: nucleus mass. max_new_tokens: generation budget, tokens.
-    seed: base seed; each sample's seed is derived from it and the sample's key."""
-
-    temperature: float = 0.6
-    top_p: float = 0.95
-    max_new_tokens: int = 512
-    seed: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from .config import BACKENDS, Sampling  # noqa: F401  (Sampling: part of this module's API)
 
 
 @dataclass(frozen=True)

@@ -51,21 +51,13 @@ from typing import Any
 
 import pandas as pd
 
-from .config import TrainConfig
 from .atomic import write_atomic
+from .config import ALGORITHMS, REWARDS, TrainConfig
 from .items import Item, read_items
 from .manifest import read_manifest, utc_now, write_manifest
 from .modelref import resolve_model
 from .rewards import verify_many
 
-ALGORITHMS: dict[str, dict[str, Any]] = {
-    "grpo": {"loss_type": "grpo", "epsilon_high": None, "scale_rewards": "group",
-             "mask_truncated_completions": False, "dynamic_sampling": False, "beta": 0.001},
-    "dapo": {"loss_type": "dapo", "epsilon_high": 0.28, "scale_rewards": "group",
-             "mask_truncated_completions": True, "dynamic_sampling": True, "beta": 0.0},
-    "dr_grpo": {"loss_type": "dr_grpo", "epsilon_high": None, "scale_rewards": "none",
-                "mask_truncated_completions": False, "dynamic_sampling": False, "beta": 0.001},
-}
 LOG_FILE = "train_log.csv"
 FINAL_DIR = "final"
 
@@ -248,8 +240,6 @@ class PlaceboReward:
     def __call__(self, prompts, completions, domain, **_) -> list[float | None]:
         return [float(self.rng.random() < self.rate) if d == self.domain else None for d in domain]
 
-
-REWARDS = ("verifier", "placebo")
 
 
 def reward_functions(items: list[Item], workers: int = 8, reward: str = "verifier",
