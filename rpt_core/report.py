@@ -15,10 +15,8 @@ A study run (:mod:`rpt_core.study`) leaves ``reports/<study>/<run-id>/`` with ``
 Every link is relative, so a reports folder can be copied, zipped or served as it is. Every text that
 comes from a manifest or a file name is escaped. A run whose ``manifest.json`` is missing or is not a
 JSON object is listed as *unreadable* with the reason; it never stops the rest of the index. Missing
-values are shown as ``—``, never as ``nan``. All writes are atomic.
-
-:func:`check_page` opens a page in headless Chromium and reports console errors, failed loads,
-images that did not decode and requests that left the machine; the tests run it on ``index.html``.
+values are shown as ``—``, never as ``nan``. All writes are atomic. (The tests open ``index.html``
+in headless Chromium with their helper ``tests/browser.py``.)
 """
 
 from __future__ import annotations
@@ -27,14 +25,8 @@ import csv
 import html
 import json
 import math
-import os
 import re
-import select
-import shutil
-import subprocess
-import tempfile
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -536,193 +528,5 @@ def refresh(reports_root: str | Path = "reports") -> tuple[Path, Path]:
     return build_index(reports_root)
 
 
-# ---------------------------------------------------------------------------- headless browser check
-
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-
-
-def chromium_binary() -> str:
-    """Path of a Chromium/Chrome executable on ``PATH``; ``FileNotFoundError`` naming the package if none."""
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    raise FileNotFoundError(f"no Chromium browser on PATH (looked for {', '.join(CHROMIUM_NAMES)}); "
-                            "install the Debian package `chromium` (apt-get install -y chromium, or `make system-deps`)")
-
-
-@dataclass
-class PageCheck:
-    """What headless Chromium saw when it loaded a page."""
-
-    url: str
-    errors: list[str] = field(default_factory=list)     # console errors, uncaught exceptions, failed loads
-    images: list[dict] = field(default_factory=list)    # {"src", "naturalWidth", "complete"} per <img>
-    requests: list[str] = field(default_factory=list)   # every URL the page requested
-
-    @property
-    def broken_images(self) -> list[str]:
-        return [img["src"] for img in self.images if not img.get("naturalWidth")]
-
-    @property
-    def external_requests(self) -> list[str]:
-        return [u for u in self.requests if not u.startswith(("file:", "data:", "about:"))]
-
-
-# Opens every <details>, makes lazy images eager, waits (10 s at most) until each image has loaded or
-# failed, and returns what each one decoded to.
-_IMAGES_JS = """(async () => {
-  document.querySelectorAll('details').forEach(d => { d.open = true; });
-  const images = Array.from(document.images);
-  images.forEach(img => { img.loading = 'eager'; });
-  const settled = images.map(img => img.complete ? null
-    : new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); }));
-  await Promise.race([Promise.all(settled), new Promise(done => setTimeout(done, 10000))]);
-  return images.map(img => ({src: img.getAttribute('src'), naturalWidth: img.naturalWidth, complete: img.complete}));
-})()"""
-
-
-class _DevTools:
-    """A minimal Chrome DevTools Protocol client over ``--remote-debugging-pipe`` (stdlib only).
-
-    Chromium reads NUL-terminated JSON commands on its fd 3 and writes replies and events on fd 4;
-    no port, no websocket. Events that arrive while waiting for a reply are kept in ``events``.
-    """
-
-    def __init__(self, binary: str, profile: str, log: Any):
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def wire_fds() -> None:
-            """In the child before exec: the browser's ends of the pipes become its fds 3 and 4.
-
-            Copies go to fds >= 10 first, so neither end is overwritten when it already sits on 3 or 4.
-            (Every other descriptor Python opened is close-on-exec, hence ``close_fds=False``.)"""
-            import fcntl
-            r, w = fcntl.fcntl(to_browser_r, fcntl.F_DUPFD, 10), fcntl.fcntl(from_browser_w, fcntl.F_DUPFD, 10)
-            os.dup2(r, 3)
-            os.dup2(w, 4)
-
-        args = [binary, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--mute-audio",
-                "--remote-debugging-pipe", f"--user-data-dir={profile}", "about:blank"]
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                        preexec_fn=wire_fds, close_fds=False)
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._next_id = 0
-        self.events: list[dict] = []
-
-    def send(self, method: str, params: dict | None = None, session: str | None = None, timeout: float = 30) -> dict:
-        """Send one command and return its ``result``; raises ``RuntimeError`` on a protocol error."""
-        self._next_id += 1
-        message = {"id": self._next_id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            reply = self._read(deadline)
-            if reply.get("id") == self._next_id:
-                if "error" in reply:
-                    raise RuntimeError(f"DevTools {method} failed: {reply['error']}")
-                return reply.get("result", {})
-            self.events.append(reply)
-
-    def wait_for(self, method: str, session: str | None, timeout: float) -> dict:
-        """Wait for the event ``method`` (of ``session``), keeping every event seen on the way."""
-        deadline = time.monotonic() + timeout
-        while True:
-            event = self._read(deadline)
-            self.events.append(event)
-            if event.get("method") == method and event.get("sessionId") == session:
-                return event
-
-    def _read(self, deadline: float) -> dict:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
-                raise TimeoutError("Chromium did not answer in time")
-            chunk = os.read(self._from_browser, 1 << 16)
-            if not chunk:
-                raise RuntimeError("Chromium closed the DevTools pipe (it exited)")
-            self._buffer += chunk
-        message, self._buffer = self._buffer.split(b"\0", 1)
-        return json.loads(message)
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", timeout=5)
-        except (OSError, RuntimeError, TimeoutError, ValueError):
-            pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        for fd in (self._to_browser, self._from_browser):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-def _page_errors(events: list[dict], session: str) -> tuple[list[str], list[str]]:
-    """Errors (console, exceptions, log entries, failed loads) and requested URLs from DevTools events."""
-    errors, requests, urls = [], [], {}
-    for event in (e for e in events if e.get("sessionId") == session):
-        method, params = event.get("method"), event.get("params", {})
-        if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            args = [str(arg.get("value", arg.get("description", ""))) for arg in params.get("args", [])]
-            errors.append("console." + params["type"] + ": " + " ".join(args))
-        elif method == "Runtime.exceptionThrown":
-            details = params.get("exceptionDetails", {})
-            errors.append("uncaught: " + str(details.get("exception", {}).get("description") or details.get("text")))
-        elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
-            entry = params["entry"]
-            errors.append(f"{entry.get('source', 'log')}: {entry.get('text', '')} {entry.get('url', '')}".strip())
-        elif method == "Network.requestWillBeSent":
-            urls[params.get("requestId")] = params.get("request", {}).get("url", "")
-            requests.append(urls[params.get("requestId")])
-        elif method == "Network.loadingFailed" and not params.get("canceled"):
-            errors.append(f"failed to load {urls.get(params.get('requestId'), '?')}: {params.get('errorText')}")
-    return errors, requests
-
-
-def check_page(page: str | Path, timeout: float = 60) -> PageCheck:
-    """Load ``page`` (a local file) in headless Chromium and report what went wrong.
-
-    Listens to the DevTools Runtime, Log and Network events from before navigation until every image
-    settled (lazy and collapsed ones are forced to load, see ``_IMAGES_JS``), so a broken ``<img>``,
-    a script error, a ``console.error`` or a request leaving the machine are all reported.
-    Raises ``FileNotFoundError`` (naming the package) when no Chromium is installed.
-    """
-    url = Path(page).resolve().as_uri()
-    binary = chromium_binary()
-    with tempfile.TemporaryDirectory(prefix="rpt-chromium-") as profile, \
-            tempfile.TemporaryFile(mode="w+b") as log:
-        browser = _DevTools(binary, profile, log)
-        try:
-            target = browser.send("Target.createTarget", {"url": "about:blank"}, timeout=timeout)["targetId"]
-            session = browser.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            for domain in ("Page", "Runtime", "Log", "Network"):
-                browser.send(f"{domain}.enable", session=session)
-            navigation = browser.send("Page.navigate", {"url": url}, session=session)
-            if navigation.get("errorText"):
-                raise RuntimeError(f"Chromium could not open {url}: {navigation['errorText']}")
-            browser.wait_for("Page.loadEventFired", session, timeout)
-            images = browser.send("Runtime.evaluate", {"expression": _IMAGES_JS, "awaitPromise": True,
-                                                       "returnByValue": True}, session=session, timeout=timeout)
-            browser.send("Runtime.evaluate", {"expression": "1"}, session=session)   # flush pending events
-        except (RuntimeError, TimeoutError) as exc:
-            log.seek(0)
-            raise RuntimeError(f"{exc}; Chromium's log:\n{log.read().decode(errors='replace')[-3000:]}") from exc
-        finally:
-            browser.close()
-    errors, requests = _page_errors(browser.events, session)
-    return PageCheck(url, errors, images.get("result", {}).get("value") or [], requests)
-
-
 __all__ = ["Run", "read_run", "find_runs", "run_readme", "write_run_readme", "index_markdown", "index_html",
-           "build_index", "refresh", "chromium_binary", "check_page", "PageCheck"]
+           "build_index", "refresh"]

@@ -185,7 +185,7 @@ def test_formatting_helpers():
 
 
 def test_interactive_figure_renders_offline_in_headless_chromium(study, tmp_path):
-    from rpt_core.report import check_page
+    from browser import check_page
 
     paths = figures.save(figures.fig_transfer_matrix(stats.transfer_matrix(study["strata"])), None, tmp_path, "tm")
     page = check_page(paths["html"])

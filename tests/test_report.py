@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from rpt_core.manifest import write_manifest
-from rpt_core.report import (build_index, check_page, chromium_binary, find_runs, read_run, refresh,
-                             write_run_readme)
+from browser import check_page, chromium_binary
+from rpt_core.report import build_index, find_runs, read_run, refresh, write_run_readme
 from rpt_core.tables import write_table
 
 DONE = "20261126T051752Z-3f2a9c1"

@@ -104,7 +104,7 @@ def test_small_study_runs_end_to_end_and_a_rerun_reuses_the_caches(study_root):
     assert final["completion"].tolist() == last["completion"].tolist()
     assert (reports / "index.md").exists() and (reports / "index.html").exists() and (run / "README.md").exists()
     assert manifest["key_numbers"]
-    from rpt_core.report import check_page
+    from browser import check_page
 
     page = check_page(reports / "index.html")   # a real headless Chromium
     assert not page.errors and not page.broken_images and not page.external_requests
