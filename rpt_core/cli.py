@@ -210,11 +210,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def validate_file(path: str) -> str:
     """Validate one params file of any kind; returns what it is. Raises ConfigError when it is bad."""
-    from .config import ConfigError, _read_yaml, load_eval_config, load_train_config
+    from .config import ConfigError, read_yaml, load_eval_config, load_train_config
     from .registry import load_registry
     from .study import load_study
 
-    raw = _read_yaml(path)
+    raw = read_yaml(path)
     if "steps" in raw:
         study = load_study(path)
         return f"study {study.name!r}: {len(study.steps)} steps"

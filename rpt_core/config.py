@@ -103,7 +103,7 @@ class EvalConfig:
     shard: tuple[int, int] = (0, 1)
 
 
-def _build(cls, raw: Any, where: str, source: str):
+def build_section(cls, raw: Any, where: str, source: str):
     """Instantiate dataclass ``cls`` from a mapping, rejecting unknown fields and wrong types."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: {where} must be a mapping with fields {[f.name for f in fields(cls)]}")
@@ -117,7 +117,7 @@ def _build(cls, raw: Any, where: str, source: str):
         raise ConfigError(f"{source}: {where}: {exc}") from None
 
 
-def _read_yaml(path: str | Path) -> dict:
+def read_yaml(path: str | Path) -> dict:
     """The mapping in a YAML params file; a ConfigError names the file when it is unreadable."""
     try:
         raw = yaml.safe_load(Path(path).read_text()) or {}
@@ -128,7 +128,8 @@ def _read_yaml(path: str | Path) -> dict:
     return raw
 
 
-def _check(condition: bool, source: str, field_name: str, message: str) -> None:
+def require(condition: bool, source: str, field_name: str, message: str) -> None:
+    """Raise a ConfigError naming the params ``source``, the field and what is wrong, unless ``condition``."""
     if not condition:
         raise ConfigError(f"{source}: {field_name}: {message}")
 
@@ -138,44 +139,44 @@ def load_eval_config(path: str | Path, overrides: dict | None = None) -> EvalCon
     from .benchmarks import BENCHMARKS
 
     source = str(path)
-    raw = {**_read_yaml(path), **(overrides or {})}
+    raw = {**read_yaml(path), **(overrides or {})}
     for required in ("model", "benchmarks"):
-        _check(required in raw, source, required, "is required")
+        require(required in raw, source, required, "is required")
     top = {f.name for f in fields(EvalConfig)}
     unknown = sorted(set(raw) - top)
-    _check(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(sorted(top))}")
+    require(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(sorted(top))}")
 
-    model = _build(ModelConfig, raw["model"], "model", source)
-    _check(model.backend in BACKENDS, source, "model.backend", f"{model.backend!r} is not allowed; allowed: {', '.join(BACKENDS)}")
+    model = build_section(ModelConfig, raw["model"], "model", source)
+    require(model.backend in BACKENDS, source, "model.backend", f"{model.backend!r} is not allowed; allowed: {', '.join(BACKENDS)}")
     dtypes = ("auto", "float32", "bfloat16", "float16")
-    _check(model.dtype in dtypes, source, "model.dtype", f"{model.dtype!r} is not allowed; allowed: {', '.join(dtypes)}")
+    require(model.dtype in dtypes, source, "model.dtype", f"{model.dtype!r} is not allowed; allowed: {', '.join(dtypes)}")
 
-    _check(isinstance(raw["benchmarks"], list) and raw["benchmarks"], source, "benchmarks", "must be a non-empty list")
+    require(isinstance(raw["benchmarks"], list) and raw["benchmarks"], source, "benchmarks", "must be a non-empty list")
     choices = []
     for i, entry in enumerate(raw["benchmarks"]):
-        choice = _build(BenchmarkChoice, {"name": entry} if isinstance(entry, str) else entry, f"benchmarks[{i}]", source)
-        _check(choice.name in BENCHMARKS, source, f"benchmarks[{i}].name",
+        choice = build_section(BenchmarkChoice, {"name": entry} if isinstance(entry, str) else entry, f"benchmarks[{i}]", source)
+        require(choice.name in BENCHMARKS, source, f"benchmarks[{i}].name",
                f"unknown benchmark {choice.name!r}; allowed: {', '.join(BENCHMARKS)}")
         for name in ("repeats", "limit"):
             value = getattr(choice, name)
-            _check(value is None or (isinstance(value, int) and value >= 1), source, f"benchmarks[{i}].{name}", "must be a positive integer")
+            require(value is None or (isinstance(value, int) and value >= 1), source, f"benchmarks[{i}].{name}", "must be a positive integer")
         allowed = BENCHMARKS[choice.name].options
         unknown = sorted(set(choice.options or {}) - set(allowed))
-        _check(not unknown, source, f"benchmarks[{i}].options", f"unknown option(s) {', '.join(unknown)}; allowed: "
+        require(not unknown, source, f"benchmarks[{i}].options", f"unknown option(s) {', '.join(unknown)}; allowed: "
                f"{', '.join(allowed) or 'none'}")
         choices.append(choice)
 
-    sampling = _build(Sampling, raw.get("sampling") or {}, "sampling", source)
-    _check(sampling.temperature >= 0, source, "sampling.temperature", "must be >= 0")
-    _check(0 < sampling.top_p <= 1, source, "sampling.top_p", "must be in (0, 1]")
-    _check(isinstance(sampling.max_new_tokens, int) and sampling.max_new_tokens >= 1, source, "sampling.max_new_tokens", "must be a positive integer")
+    sampling = build_section(Sampling, raw.get("sampling") or {}, "sampling", source)
+    require(sampling.temperature >= 0, source, "sampling.temperature", "must be >= 0")
+    require(0 < sampling.top_p <= 1, source, "sampling.top_p", "must be in (0, 1]")
+    require(isinstance(sampling.max_new_tokens, int) and sampling.max_new_tokens >= 1, source, "sampling.max_new_tokens", "must be a positive integer")
 
     shard_text = str(raw.get("shard", "0/1"))
     try:
         index, count = (int(x) for x in shard_text.split("/"))
     except ValueError:
         raise ConfigError(f"{source}: shard: {shard_text!r} must look like i/n, e.g. 0/4") from None
-    _check(0 <= index < count, source, "shard", f"{shard_text!r}: need 0 <= i < n")
+    require(0 <= index < count, source, "shard", f"{shard_text!r}: need 0 <= i < n")
     return EvalConfig(model, choices, sampling, raw.get("data_dir"), str(raw.get("cache_dir", "cache")),
                       str(raw.get("out_dir", "runs/eval")), (index, count))
 
@@ -269,47 +270,47 @@ def load_train_config(path: str | Path | dict, overrides: dict | None = None, so
     defaults: the dataclasses above). ``source`` names the params in errors."""
 
     source = source or ("<train params>" if isinstance(path, dict) else str(path))
-    raw = dict(path) if isinstance(path, dict) else _read_yaml(path)
+    raw = dict(path) if isinstance(path, dict) else read_yaml(path)
     for section, values in (overrides or {}).items():
         raw[section] = {**raw.get(section, {}), **values} if isinstance(values, dict) else values
     for required in ("model", "data"):
-        _check(required in raw, source, required, "is required")
+        require(required in raw, source, required, "is required")
     top = {f.name for f in fields(TrainConfig)}
     unknown = sorted(set(raw) - top)
-    _check(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(sorted(top))}")
+    require(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(sorted(top))}")
 
     sections = {"model": TrainModel, "data": TrainData, "rl": RLConfig, "runtime": TrainRuntime}
-    built = {name: _build(cls, raw.get(name) or {}, name, source) for name, cls in sections.items()}
+    built = {name: build_section(cls, raw.get(name) or {}, name, source) for name, cls in sections.items()}
     config = TrainConfig(**built, **{k: raw[k] for k in ("algorithm", "reward", "save_steps", "save_total_limit", "out_dir")
                                      if k in raw})
 
-    _check(config.algorithm in ALGORITHMS, source, "algorithm",
+    require(config.algorithm in ALGORITHMS, source, "algorithm",
            f"{config.algorithm!r} is not allowed; allowed: {', '.join(ALGORITHMS)}")
-    _check(config.reward in REWARDS, source, "reward", f"{config.reward!r} is not allowed; allowed: {', '.join(REWARDS)}")
+    require(config.reward in REWARDS, source, "reward", f"{config.reward!r} is not allowed; allowed: {', '.join(REWARDS)}")
     for dotted, allowed in TRAIN_CHOICES.items():
         section, name = dotted.split(".")
         value = getattr(getattr(config, section), name)
-        _check(value in allowed, source, dotted, f"{value!r} is not allowed; allowed: {', '.join(map(str, allowed))}")
+        require(value in allowed, source, dotted, f"{value!r} is not allowed; allowed: {', '.join(map(str, allowed))}")
     data = config.data
-    _check(isinstance(data.sets, list) and data.sets and all(isinstance(s, str) for s in data.sets),
+    require(isinstance(data.sets, list) and data.sets and all(isinstance(s, str) for s in data.sets),
            source, "data.sets", "must be a non-empty list of training-set names or .jsonl paths")
     rl = config.rl
     for name in ("prompts_per_step", "num_generations", "per_device_batch_size", "max_completion_length",
                  "num_iterations", "save_steps"):
         value = getattr(config, name) if name == "save_steps" else getattr(rl, name)
-        _check(isinstance(value, int) and value >= 1, source, name if name == "save_steps" else f"rl.{name}",
+        require(isinstance(value, int) and value >= 1, source, name if name == "save_steps" else f"rl.{name}",
                f"must be a positive integer, got {value!r}")
-    _check(rl.num_generations >= 2, source, "rl.num_generations", "must be >= 2 (group-relative advantages)")
-    _check(rl.learning_rate > 0, source, "rl.learning_rate", "must be > 0")
-    _check(rl.temperature > 0, source, "rl.temperature", "must be > 0 (RL samples rollouts)")
-    _check(0 < rl.top_p <= 1, source, "rl.top_p", "must be in (0, 1]")
-    _check(rl.beta is None or rl.beta >= 0, source, "rl.beta", "must be >= 0")
-    _check(rl.epsilon_high is None or rl.epsilon_high >= rl.epsilon, source, "rl.epsilon_high", "must be >= rl.epsilon")
-    _check(config.runtime.generation != "vllm_server" or config.runtime.vllm_server_base_url, source,
+    require(rl.num_generations >= 2, source, "rl.num_generations", "must be >= 2 (group-relative advantages)")
+    require(rl.learning_rate > 0, source, "rl.learning_rate", "must be > 0")
+    require(rl.temperature > 0, source, "rl.temperature", "must be > 0 (RL samples rollouts)")
+    require(0 < rl.top_p <= 1, source, "rl.top_p", "must be in (0, 1]")
+    require(rl.beta is None or rl.beta >= 0, source, "rl.beta", "must be >= 0")
+    require(rl.epsilon_high is None or rl.epsilon_high >= rl.epsilon, source, "rl.epsilon_high", "must be >= rl.epsilon")
+    require(config.runtime.generation != "vllm_server" or config.runtime.vllm_server_base_url, source,
            "runtime.vllm_server_base_url", "is required when runtime.generation is vllm_server")
     processes = config.runtime.num_processes or 1
     rollouts = rl.prompts_per_step * rl.num_generations
-    _check(rollouts % (rl.per_device_batch_size * processes) == 0, source, "rl.per_device_batch_size",
+    require(rollouts % (rl.per_device_batch_size * processes) == 0, source, "rl.per_device_batch_size",
            f"prompts_per_step x num_generations = {rollouts} must be divisible by per_device_batch_size x "
            f"num_processes = {rl.per_device_batch_size * processes}")
     return config

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import pandas as pd
 import yaml
 
-from .config import ConfigError, _build, _check
+from .config import ConfigError, build_section, require
 
 DOMAINS: tuple[str, ...] = ("math", "code", "knowledge")
 DOMAIN_GROUP: dict[str, str] = {"math": "structured", "code": "structured", "knowledge": "unstructured"}
@@ -90,13 +90,13 @@ class Registry:
         self.source = source
         self.entries: dict[str, ModelEntry] = {}
         for entry in entries:
-            _check(entry.name not in self.entries, source, "models", f"duplicate model name {entry.name!r}")
+            require(entry.name not in self.entries, source, "models", f"duplicate model name {entry.name!r}")
             self.entries[entry.name] = entry
         for i, entry in enumerate(entries):
             if entry.base is not None:
-                _check(entry.base in self.entries, source, f"models[{i}].base",
+                require(entry.base in self.entries, source, f"models[{i}].base",
                        f"{entry.base!r} is not a model in this registry; known: {', '.join(self.entries)}")
-                _check(self.entries[entry.base].base is None, source, f"models[{i}].base",
+                require(self.entries[entry.base].base is None, source, f"models[{i}].base",
                        f"{entry.base!r} is itself an RPT model; a base must have no base")
 
     def __iter__(self) -> Iterator[ModelEntry]:
@@ -153,41 +153,41 @@ def load_registry(source: str | Path | Mapping[str, Any]) -> Registry:
             raw = yaml.safe_load(Path(source).read_text()) or {}
         except (OSError, yaml.YAMLError) as exc:
             raise ConfigError(f"{where}: cannot read registry: {exc}") from None
-    _check(isinstance(raw, dict), where, "<top>", "must be a mapping with a 'models' list")
+    require(isinstance(raw, dict), where, "<top>", "must be a mapping with a 'models' list")
     unknown = sorted(set(raw) - {"models"})
-    _check(not unknown, where, ", ".join(unknown), "unknown field(s); allowed: models")
+    require(not unknown, where, ", ".join(unknown), "unknown field(s); allowed: models")
     models = raw.get("models")
-    _check(isinstance(models, list) and models, where, "models", "must be a non-empty list")
+    require(isinstance(models, list) and models, where, "models", "must be a non-empty list")
     return Registry([_entry(item, f"models[{i}]", where) for i, item in enumerate(models)], where)
 
 
 def _entry(raw: Any, field_name: str, source: str) -> ModelEntry:
     if isinstance(raw, dict) and isinstance(raw.get("domains"), list):
         raw = {**raw, "domains": tuple(raw["domains"])}
-    entry = _build(ModelEntry, raw, field_name, source)
-    _check(isinstance(entry.name, str) and entry.name.strip() != "", source, f"{field_name}.name",
+    entry = build_section(ModelEntry, raw, field_name, source)
+    require(isinstance(entry.name, str) and entry.name.strip() != "", source, f"{field_name}.name",
            "must be a non-empty string")
-    _check(entry.base is None or (isinstance(entry.base, str) and entry.base != ""), source,
+    require(entry.base is None or (isinstance(entry.base, str) and entry.base != ""), source,
            f"{field_name}.base", "must be a model name or null (null: a base model)")
-    _check(isinstance(entry.domains, tuple), source, f"{field_name}.domains",
+    require(isinstance(entry.domains, tuple), source, f"{field_name}.domains",
            f"must be a list drawn from: {', '.join(DOMAINS)}")
     for domain in entry.domains:
-        _check(domain in DOMAINS, source, f"{field_name}.domains",
+        require(domain in DOMAINS, source, f"{field_name}.domains",
                f"{domain!r} is not allowed; allowed: {', '.join(DOMAINS)}")
-    _check(len(set(entry.domains)) == len(entry.domains), source, f"{field_name}.domains", "lists a domain twice")
+    require(len(set(entry.domains)) == len(entry.domains), source, f"{field_name}.domains", "lists a domain twice")
     if entry.base is None:
-        _check(not entry.domains, source, f"{field_name}.domains",
+        require(not entry.domains, source, f"{field_name}.domains",
                "a base model (no `base`) has no training domains; set `base` for an RPT model")
     else:
-        _check(bool(entry.domains), source, f"{field_name}.domains",
+        require(bool(entry.domains), source, f"{field_name}.domains",
                f"an RPT model needs at least one training domain; allowed: {', '.join(DOMAINS)}")
     size = entry.size_b
-    _check(size is None or (isinstance(size, (int, float)) and not isinstance(size, bool) and size > 0), source,
+    require(size is None or (isinstance(size, (int, float)) and not isinstance(size, bool) and size > 0), source,
            f"{field_name}.size_b", "must be a positive number of billions of parameters or null")
-    _check(isinstance(entry.confirmed, bool), source, f"{field_name}.confirmed", "must be true or false")
+    require(isinstance(entry.confirmed, bool), source, f"{field_name}.confirmed", "must be true or false")
     for name in ("path", "family", "training_data", "algorithm", "notes"):
         value = getattr(entry, name)
-        _check(value is None or isinstance(value, str), source, f"{field_name}.{name}", "must be a string or null")
+        require(value is None or isinstance(value, str), source, f"{field_name}.{name}", "must be a string or null")
     return ModelEntry(**{**asdict(entry), "size_b": None if size is None else float(size),
                          "domains": tuple(d for d in DOMAINS if d in entry.domains)})
 

@@ -51,7 +51,7 @@ from typing import Any
 
 import yaml
 
-from .config import ConfigError, _check, _read_yaml
+from .config import ConfigError, require, read_yaml
 from .manifest import read_manifest, utc_now, write_manifest
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
@@ -134,58 +134,58 @@ def load_study(path: str | Path | dict, overrides: dict | None = None, params: d
     params can be used as ``{name}`` templates in step params (like ``{work_dir}``), so one study file
     serves several settings: ``rpt run params/demo.yaml --set world_seed=1 --set bases_dir=...``."""
     source = "<study>" if isinstance(path, dict) else str(path)
-    raw = dict(path) if isinstance(path, dict) else _read_yaml(path)
+    raw = dict(path) if isinstance(path, dict) else read_yaml(path)
     raw.update(overrides or {})
     if params:
         raw["params"] = {**(raw.get("params") or {}), **params}
     allowed = ("study", "description", "work_dir", "params", "steps", "resources", "workers")
     unknown = sorted(k for k in set(raw) - set(allowed) if not k.startswith("x-"))  # x-*: YAML anchors
-    _check(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(allowed)}")
-    _check(isinstance(raw.get("study"), str) and re.fullmatch(r"[\w.-]+", raw.get("study", "")) is not None,
+    require(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(allowed)}")
+    require(isinstance(raw.get("study"), str) and re.fullmatch(r"[\w.-]+", raw.get("study", "")) is not None,
            source, "study", "is required: a name of letters, digits, '.', '_' or '-'")
     work_dir = str(raw.get("work_dir") or f"runs/{raw['study']}")
     shared = raw.get("params") or {}
-    _check(isinstance(shared, dict), source, "params", "must be a mapping")
-    _check(isinstance(raw.get("steps"), list) and raw["steps"], source, "steps", "must be a non-empty list")
+    require(isinstance(shared, dict), source, "params", "must be a mapping")
+    require(isinstance(raw.get("steps"), list) and raw["steps"], source, "steps", "must be a non-empty list")
 
     steps: list[Step] = []
     for i, entry in enumerate(raw["steps"]):
         where = f"steps[{i}]"
-        _check(isinstance(entry, dict), source, where, "must be a mapping with name, notebook[, params, foreach, parallel]")
+        require(isinstance(entry, dict), source, where, "must be a mapping with name, notebook[, params, foreach, parallel]")
         extra = sorted(set(entry) - {"name", "notebook", "params", "foreach", "parallel"})
-        _check(not extra, source, f"{where}.{extra[0] if extra else ''}",
+        require(not extra, source, f"{where}.{extra[0] if extra else ''}",
                "unknown field; allowed: name, notebook, params, foreach, parallel")
-        _check(entry.get("parallel") is None or isinstance(entry["parallel"], str), source, f"{where}.parallel",
+        require(entry.get("parallel") is None or isinstance(entry["parallel"], str), source, f"{where}.parallel",
                "must be a group name: consecutive steps of the same group run at the same time")
         for key in ("name", "notebook"):
-            _check(isinstance(entry.get(key), str) and entry[key], source, f"{where}.{key}", "is required (a string)")
+            require(isinstance(entry.get(key), str) and entry[key], source, f"{where}.{key}", "is required (a string)")
         foreach = entry.get("foreach") or {}
-        _check(isinstance(foreach, dict) and all(isinstance(v, list) and v for v in foreach.values()), source,
+        require(isinstance(foreach, dict) and all(isinstance(v, list) and v for v in foreach.values()), source,
                f"{where}.foreach", "must map names to non-empty lists, e.g. {domain: [math, code]}")
         params = entry.get("params") or {}
-        _check(isinstance(params, dict), source, f"{where}.params", "must be a mapping")
+        require(isinstance(params, dict), source, f"{where}.params", "must be a mapping")
         for combo in itertools.product(*foreach.values()) if foreach else [()]:
             names = {**{k: v for k, v in shared.items() if isinstance(v, (str, int, float))}, "work_dir": work_dir,
                      **dict(zip(foreach, combo))}
             step = Step(_fill(entry["name"], names), entry["notebook"], _fill(params, names), entry.get("parallel"))
-            _check(step.notebook_path.exists(), source, f"{where}.notebook",
+            require(step.notebook_path.exists(), source, f"{where}.notebook",
                    f"{step.notebook_path} does not exist; available: {', '.join(sorted(available_notebooks()))}")
             steps.append(step)
     names = [s.name for s in steps]
     duplicates = sorted({n for n in names if names.count(n) > 1})
-    _check(not duplicates, source, "steps", f"step names must be unique after fan-out; repeated: {duplicates}")
+    require(not duplicates, source, "steps", f"step names must be unique after fan-out; repeated: {duplicates}")
     for step in steps:
         check_step_params(step, source)
     resources = raw.get("resources") or {}
-    _check(isinstance(resources, dict) and set(resources) <= {"gpus", "gpu_memory_gib", "zero_stage"}, source,
+    require(isinstance(resources, dict) and set(resources) <= {"gpus", "gpu_memory_gib", "zero_stage"}, source,
            "resources", "must be a mapping with gpus, gpu_memory_gib, zero_stage")
     workers = raw.get("workers", 1)
-    _check(isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1, source, "workers",
+    require(isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1, source, "workers",
            f"must be a positive integer (steps run at once), got {workers!r}")
     study = Study(raw["study"], steps, work_dir, _fill(shared, {"work_dir": work_dir}), raw.get("description", ""),
                   source, resources, workers)
     problems = check_study(study)
-    _check(not problems, source, "steps", "; ".join(problems))
+    require(not problems, source, "steps", "; ".join(problems))
     return study
 
 
@@ -204,7 +204,7 @@ def check_step_params(step: Step, source: str) -> None:
     """Every param must be a parameter of the step's notebook; training params are validated in full."""
     known = notebook_parameters(step.notebook_path)
     unknown = sorted(set(step.params) - set(known))
-    _check(not unknown, source, f"step {step.name!r}: params.{unknown[0] if unknown else ''}",
+    require(not unknown, source, f"step {step.name!r}: params.{unknown[0] if unknown else ''}",
            f"not a parameter of {step.notebook_path.name}; allowed: {', '.join(sorted(set(known) - {'run_dir', 'work_dir', 'step'}))}")
     if isinstance(step.params.get("train"), dict) and step.params["train"]:
         from .config import load_train_config
