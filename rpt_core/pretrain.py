@@ -294,7 +294,7 @@ def pretrain(world: World, out_dir: str | Path, size: str = "small", steps: int 
     return out_dir
 
 
-def read_manifest(model_dir: str | Path) -> dict:
+def read_pretraining(model_dir: str | Path) -> dict:
     """The ``pretrain.json`` written by :func:`pretrain`."""
     return json.loads((Path(model_dir) / "pretrain.json").read_text())
 
@@ -330,7 +330,7 @@ def publish(model_dir: str | Path, out_dir: str | Path, command: str) -> dict:
     for name in _PUBLISHED_FILES:
         if (source / name).exists():
             shutil.copy2(source / name, tmp / name)
-    manifest = read_manifest(source)
+    manifest = read_pretraining(source)
     record = {"name": out_dir.name, "fingerprint": model_fingerprint(str(tmp)),
               "files": {f.name: _sha256(f) for f in sorted(tmp.iterdir())},
               "world": manifest["world"], "pretrain": manifest["config"], "parameters": manifest["parameters"],
@@ -398,8 +398,8 @@ def pretrain_many(world: World, jobs: dict[str, dict], root: str | Path, workers
                        for name, options in todo.items()]
             for future in futures:
                 future.result()
-    return {name: read_manifest(root / name) for name in jobs}
+    return {name: read_pretraining(root / name) for name in jobs}
 
 
-__all__ = ["pretrain_many", "PRESETS", "ModelSize", "PretrainConfig", "pretrain", "read_manifest", "lr_at", "publish",
+__all__ = ["pretrain_many", "PRESETS", "ModelSize", "PretrainConfig", "pretrain", "read_pretraining", "lr_at", "publish",
            "check_published", "PUBLISHED"]
