@@ -211,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def validate_file(path: str) -> str:
     """Validate one params file of any kind; returns what it is. Raises ConfigError when it is bad."""
     from .config import ConfigError, read_yaml, load_eval_config, load_train_config
-    from .registry import load_registry
+    from .models import load_registry
     from .study import load_study
 
     raw = read_yaml(path)

@@ -39,7 +39,7 @@ import pandas as pd  # noqa: E402
 import vl_convert as vlc  # noqa: E402
 
 from .atomic import write_atomic  # noqa: E402
-from .registry import DOMAINS  # noqa: E402
+from .models import DOMAINS  # noqa: E402
 
 PALETTE: dict[str, str] = {
     "math": "#4C78A8", "code": "#F58518", "knowledge": "#54A24B",  # evaluation / training domains

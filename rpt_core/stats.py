@@ -68,7 +68,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from .registry import DOMAIN_GROUP, DOMAINS, Registry, domain_label, label_domains, split_of
+from .models import DOMAIN_GROUP, DOMAINS, Registry, domain_label, label_domains, split_of
 
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
 SETS: tuple[str, ...] = ("all", "ID", "OOD", *DOMAINS, "structured", "unstructured")

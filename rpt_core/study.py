@@ -350,7 +350,7 @@ def _eval_models(params: dict) -> list[dict]:
     """The explicit ``models`` of an evaluate step plus those its ``registry_models`` adds."""
     models = list(params.get("models") or [])
     if params.get("registry_models"):
-        from .registry import load_registry
+        from .models import load_registry
 
         models += [{"name": e.name, "path": e.path} for e in load_registry(params["registry_models"])
                    if e.path and (e.confirmed or not params.get("only_confirmed"))]

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atomic import write_atomic
-from .registry import DOMAINS, Registry
+from .models import DOMAINS, Registry
 
 PLACEHOLDER = "—"
 STARS_NOTE = ("stars on Δ: item-clustered sign-flip permutation test of Δ; on θ̂: CMH test, repeats as samples "

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from rpt_core import figures, stats, tables
-from rpt_core.registry import DOMAINS, load_registry
+from rpt_core.models import DOMAINS, load_registry
 
 BENCHES = {"gsm8k": ("math", 20, 1), "aime": ("math", 6, 4), "mbpp": ("code", 15, 1), "he": ("code", 8, 1),
            "medqa": ("knowledge", 25, 1), "pubmed_qa": ("knowledge", 12, 1)}

@@ -1,4 +1,4 @@
-"""Offline tests of rpt_core.stats and rpt_core.registry: hand-worked examples, invariants and
+"""Offline tests of rpt_core.stats and rpt_core.models: hand-worked examples, invariants and
 degenerate inputs."""
 
 import math
@@ -11,7 +11,7 @@ from statsmodels.stats.contingency_tables import StratifiedTable
 
 from rpt_core import stats, tables
 from rpt_core.config import ConfigError
-from rpt_core.registry import load_registry
+from rpt_core.models import load_registry
 
 BENCHES = {"m1": ("math", 12, 1), "m2": ("math", 5, 4), "c1": ("code", 10, 1), "k1": ("knowledge", 15, 1)}
 
