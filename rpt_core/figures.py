@@ -48,6 +48,7 @@ PALETTE: dict[str, str] = {
 DELTA_TITLE = "Δ accuracy (pp)"
 STARS_DELTA = "stars: item-clustered sign-flip permutation test of Δ (* p<0.05, ** p<0.01, *** p<0.001)"
 STARS_CMH = "stars: CMH test of θ = 1, repeats as samples (the paper's test)"
+STARS_MCNEMAR = "stars: McNemar test per benchmark (samples paired by item and repeat), Holm-adjusted per RPT model"
 WIDTH = 320
 
 
@@ -288,7 +289,7 @@ def fig_benchmark_accuracy(paired: pd.DataFrame, columns: int = 3,
         max_accuracy="max(datum.base_accuracy, datum.rpt_accuracy)")
     layer = alt.layer(rule, base_point, rpt_point, text).properties(width=220, height=16 * max(1, len(order)))
     return layer.facet(facet=alt.Facet("rpt:N", title="RPT model", sort=list(dict.fromkeys(data["rpt"]))),
-                       columns=columns, data=data).properties(title=title)
+                       columns=columns, data=data).properties(title=alt.TitleParams(title, subtitle=STARS_MCNEMAR))
 
 
 # ---------------------------------------------------------------------------------- output

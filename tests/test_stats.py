@@ -611,3 +611,28 @@ def test_reported_beside_reproduced_on_fixture_records():
         stats.load_reported({"numbers": [{"kind": "mean", "value": 1}]})
     with pytest.raises(ValueError, match=r"numbers\[0\] \(robustness\): missing algorithm"):
         stats.load_reported({"numbers": [{"kind": "robustness", "base": "b", "set": "ID", "value": 1, "section": "s"}]})
+
+
+def test_pooled_ci_over_models_sharing_a_base_covers_by_simulation():
+    """Two RPT models of one base, both right where the base is right plus a shared item effect: their
+    strata are dependent through the base's samples and the items. The pooled (transfer-matrix) CI,
+    with items drawn jointly, covers the true pooled Δ about 95% of the time over 250 studies."""
+    rng = np.random.default_rng(99)
+    expit = lambda x: 1 / (1 + np.exp(-x))  # noqa: E731
+    pool = rng.normal(0, 1.5, 1_000_000)
+    true_delta = 100 * float(np.mean((expit(pool + 0.3) + expit(pool + 0.5)) / 2 - expit(pool)))
+    covered, sims = 0, 250
+    for sim in range(sims):
+        logits = rng.normal(0, 1.5, 120)
+        u_base, u_shared = rng.random((2, 120, 2))
+        frames = []
+        for model, shift, u in (("base", 0.0, u_base), ("rpt-a", 0.3, u_shared), ("rpt-b", 0.5, u_shared)):
+            frames.append(pd.DataFrame({"model": model, "benchmark": "b", "domain": "math",
+                                        "item_id": np.repeat([f"b-{i}" for i in range(120)], 2),
+                                        "sample_index": np.tile([0, 1], 120),
+                                        "correct": (u < expit(logits + shift)[:, None]).ravel()}))
+        st = stats.strata(pd.concat(frames, ignore_index=True), [("rpt-a", "base", ("math",)), ("rpt-b", "base", ("math",))],
+                          n_boot=200, seed=sim)
+        row = stats.transfer_matrix(st).iloc[0]
+        covered += row["ci_low"] <= true_delta <= row["ci_high"]
+    assert 0.90 <= covered / sims <= 0.985, covered
