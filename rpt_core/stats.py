@@ -101,31 +101,25 @@ def stars(p: float) -> str:
 
 
 def wilson_interval(successes, n, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
-    """Wilson score interval for a proportion, as fractions in [0, 1]. ``successes`` may be fractional
-    (a mean over repeats times n). n = 0 gives the uninformative (0, 1)."""
+    """Wilson score interval for a proportion, as fractions in [0, 1] (statsmodels'
+    ``proportion_confint(method="wilson")``). ``successes`` may be fractional (a mean over repeats
+    times n). n = 0 gives the uninformative (0, 1)."""
+    from statsmodels.stats.proportion import proportion_confint
+
     k, n = np.asarray(successes, float), np.asarray(n, float)
-    z = sps.norm.ppf(0.5 + level / 2)
+    safe = np.where(n > 0, n, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = np.where(n > 0, k / n, 0.5)
-        denom = 1 + z**2 / n
-        center = (p + z**2 / (2 * n)) / denom
-        half = z / denom * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    low = np.where(n > 0, np.clip(center - half, 0, 1), 0.0)
-    high = np.where(n > 0, np.clip(center + half, 0, 1), 1.0)
-    return low, high
+        low, high = proportion_confint(np.where(n > 0, k, 0.0), safe, alpha=1 - level, method="wilson")
+    return np.where(n > 0, np.clip(low, 0, 1), 0.0), np.where(n > 0, np.clip(high, 0, 1), 1.0)
 
 
 def holm(pvalues) -> np.ndarray:
-    """Holm step-down adjusted p-values (same order as given): sort ascending, multiply the i-th
-    smallest (0-based) by (m − i), take the running maximum, cap at 1."""
+    """Holm step-down adjusted p-values in the order given (statsmodels' ``multipletests``): the i-th
+    smallest (0-based) times (m − i), running maximum, capped at 1."""
+    from statsmodels.stats.multitest import multipletests
+
     p = np.asarray(pvalues, float)
-    if p.size == 0:
-        return p.copy()
-    order = np.argsort(p, kind="stable")
-    scaled = (p.size - np.arange(p.size)) * p[order]
-    adjusted = np.empty_like(p)
-    adjusted[order] = np.minimum(np.maximum.accumulate(scaled), 1.0)
-    return adjusted
+    return p.copy() if p.size == 0 else multipletests(p, method="holm")[1]
 
 
 def mcnemar(n10, n01, exact_below: int = 25) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
