@@ -499,21 +499,21 @@ def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple
     if n_boot > 0:
         with np.errstate(divide="ignore", invalid="ignore"):
             item_mean = right / np.where(answered > 0, answered, 1)
-        draws: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per benchmark, shared by every pair
-        for row, (p, b) in enumerate(zip(p_idx, b_idx)):
+        for b in np.unique(b_idx):  # one benchmark at a time: its draws serve every pair in one product
             lo, hi = item_starts[b], item_starts[b + 1] if b + 1 < len(item_starts) else answered.shape[1]
-            keep = paired_items[p, lo:hi]
-            if not keep.any():
+            rows = np.flatnonzero((b_idx == b) & paired_items[p_idx, lo:hi].any(axis=1))
+            if not rows.size:
                 continue
-            if b not in draws:
-                draws[b] = _item_draws(hi - lo, n_boot, seed, grid.benchmarks[b])
-            counts, signs = draws[b]
-            diff = np.where(keep, 100 * (item_mean[rpt_idx[p], lo:hi] - item_mean[base_idx[p], lo:hi]), 0.0)
-            delta_paired[row] = diff.sum() / keep.sum()
-            resampled = counts @ keep.astype(float)
+            pairs_b = p_idx[rows]
+            keep = paired_items[pairs_b, lo:hi].T.astype(float)                        # items x rows
+            diff = np.where(keep > 0, 100 * (item_mean[rpt_idx[pairs_b], lo:hi] - item_mean[base_idx[pairs_b], lo:hi]).T, 0.0)
+            counts, signs = _item_draws(hi - lo, n_boot, seed, grid.benchmarks[b])
+            n_keep = keep.sum(axis=0)
+            delta_paired[rows] = diff.sum(axis=0) / n_keep
+            resampled = counts @ keep
             with np.errstate(divide="ignore", invalid="ignore"):
-                boot[row] = np.where(resampled > 0, (counts @ diff) / resampled, delta_paired[row]) + 0.0
-            null[row] = (signs @ diff) / keep.sum() + 0.0  # + 0.0 turns -0.0 into 0.0
+                boot[rows] = (np.where(resampled > 0, (counts @ diff) / resampled, delta_paired[rows]) + 0.0).T
+            null[rows] = ((signs @ diff) / n_keep + 0.0).T  # + 0.0 turns -0.0 into 0.0
     table["delta_paired"] = delta_paired
     return Strata(table, boot, null, level)
 
