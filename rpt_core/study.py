@@ -378,6 +378,7 @@ def _benchmark_shapes(params: dict) -> dict[str, tuple[str | None, int | None, i
     from .benchmarks import BENCHMARKS
     from .evaluate import items_file
 
+    embedded = _embedded_benchmarks()
     shapes = {}
     for entry in params.get("benchmarks") or []:
         entry = {"name": entry} if isinstance(entry, str) else entry
@@ -388,8 +389,8 @@ def _benchmark_shapes(params: dict) -> dict[str, tuple[str | None, int | None, i
         elif file is not None:
             lines = [line for line in file.read_text().splitlines() if line.strip()]
             domain, n, repeats = (json.loads(lines[0])["domain"] if lines else None), len(lines), 1
-        elif name in _embedded_benchmarks():  # written by an earlier step of the study: its default size
-            domain, n, repeats = _embedded_benchmarks()[name]
+        elif name in embedded:  # written by an earlier step of the study: its default size
+            domain, n, repeats = embedded[name]
         else:
             domain, n, repeats = None, None, 1
         if n is not None and entry.get("limit"):
@@ -425,6 +426,7 @@ def check_study(study: Study) -> list[str]:
     from .estimate import hub_id_problem
     from .evaluate import items_file
 
+    embedded = _embedded_benchmarks()
     problems = []
     for step in study.steps:
         params = {**study.params, **step.params}
@@ -434,8 +436,8 @@ def check_study(study: Study) -> list[str]:
                 problems.append(f"step {step.name!r}: model {problem}")
         for entry in params.get("benchmarks") or []:
             name = entry if isinstance(entry, str) else entry.get("name")
-            if name not in BENCHMARKS and name not in _embedded_benchmarks() and items_file(name, params.get("items_dir")) is None:
-                problems.append(f"step {step.name!r}: unknown benchmark {name!r}; allowed: {', '.join([*BENCHMARKS, *_embedded_benchmarks()])} "
+            if name not in BENCHMARKS and name not in embedded and items_file(name, params.get("items_dir")) is None:
+                problems.append(f"step {step.name!r}: unknown benchmark {name!r}; allowed: {', '.join([*BENCHMARKS, *embedded])} "
                                 "or a <name>.jsonl in items_dir")
     return problems
 
