@@ -21,7 +21,7 @@ from pathlib import Path
 from rpt_core.evaluate import Plan, evaluate, load_suite
 from rpt_core.generate import Sampling, load_generator
 from rpt_core.items import Item
-from rpt_core.tinymodel import build_model, build_tokenizer
+from rpt_core.tinyworld.model import build_model, build_tokenizer
 
 
 def random_model_and_items(work: Path, prompts: int) -> tuple[str, dict]:

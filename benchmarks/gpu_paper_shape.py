@@ -29,7 +29,7 @@ def build_paper_shaped_model(out_dir: Path) -> Path:
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import GenerationConfig, PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
-    from rpt_core.tinymodel import CHAT_TEMPLATE, SPECIAL
+    from rpt_core.tinyworld.model import CHAT_TEMPLATE, SPECIAL
 
     vocab = {token: i for i, token in enumerate(SPECIAL)}
     vocab.update({f"w{i}": i for i in range(len(SPECIAL), PAPER_SHAPE["vocab_size"])})

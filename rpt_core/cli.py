@@ -1,8 +1,8 @@
-"""The ``rpt`` command line.
+"""The rpt command line.
 
     rpt verify [FILE]              verify JSON lines {kind, completion, reference[, id]}
     rpt list benchmarks|training   the benchmark and training-set registries
-    rpt eval PARAMS [--shard i/n]  evaluate a model on benchmarks (cached, resumable)
+    rpt eval PARAMS [--shard i/n]  evaluate models on benchmarks (cached, resumable)
     rpt regrade RECORDS            re-verify stored generations of stale benchmark versions, report changes
     rpt check-data [BENCHMARK...]  load benchmarks, compare sizes, run the reference solutions upstream ships
     rpt train PARAMS               RLVR training (GRPO, DAPO, Dr. GRPO); resumes from its last checkpoint
@@ -100,38 +100,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_items(choices, data_dir):
-    from .benchmarks import load
-
-    return {c.name: load(c.name, data_dir=data_dir, limit=c.limit, **(c.options or {})) for c in choices}
-
-
 def cmd_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .benchmarks import BENCHMARKS
     from .config import load_eval_config
-    from .evaluate import Plan, evaluate, summarize, write_records
-    from .generate import load_generator
+    from .evaluate import run_eval
     from .manifest import write_manifest
 
     started = time.time()
-    overrides = {"shard": args.shard} if args.shard else {}
-    config = load_eval_config(args.params, overrides)
-    items = _load_items(config.benchmarks, config.data_dir)
-    repeats = {b.name: b.repeats or BENCHMARKS[b.name].repeats for b in config.benchmarks}
-    generator = load_generator(config.model.backend, config.model.path, **config.model.generator_options())
-    records = evaluate(generator, Plan(items, repeats, config.sampling, config.shard), config.cache_dir,
-                       model_name=config.model.name or config.model.path)
+    config = load_eval_config(args.params, {"shard": args.shard} if args.shard else {})
+    result = run_eval(config, workers=args.workers)
     index, count = config.shard
     out = Path(config.out_dir)
-    suffix = "" if count == 1 else f".shard-{index}-of-{count}"
-    write_records(records, out / f"records{suffix}.parquet")
-    summary = summarize(records, items=items)
-    summary.to_csv(out / f"summary{suffix}.csv", index=False)
-    write_manifest(out, kind="eval", params=str(args.params), config=asdict(config), generator=generator.fingerprint,
-                   records=len(records), seconds=round(time.time() - started, 1))
-    print(summary.to_string(index=False))
+    result.summary.to_csv(out / f"summary{'' if count == 1 else f'.shard-{index}-of-{count}'}.csv", index=False)
+    write_manifest(out, kind="eval", params=str(args.params), config=asdict(config),
+                   models=result.log.to_dict("records"), records=len(result.records),
+                   seconds=round(time.time() - started, 1))
+    print(result.summary.to_string(index=False))
     return 0
 
 
@@ -226,8 +211,15 @@ def validate_file(path: str) -> str:
     if "data" in raw:
         config = load_train_config(path)
         return f"training params: {config.algorithm} on {', '.join(config.data.sets)}"
-    raise ConfigError(f"{path}: not a study (steps), registry (models), evaluation (benchmarks) or training "
-                      "(data) params file")
+    if "numbers" in raw:
+        from .stats import load_reported
+
+        try:
+            return f"reported numbers: {len(load_reported(path)['numbers'])} entries"
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+    raise ConfigError(f"{path}: not a study (steps), registry (models), evaluation (benchmarks), training "
+                      "(data) or reported-numbers (numbers) params file")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -252,7 +244,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rpt", description=__doc__)
+    parser = argparse.ArgumentParser(prog="rpt", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("verify", help="verify JSON lines {kind, completion, reference[, id]}")
     p.add_argument("input", nargs="?", help="JSONL file (default: stdin)")
@@ -261,9 +253,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", help="list registries")
     p.add_argument("what", choices=["benchmarks", "training"])
     p.set_defaults(func=cmd_list)
-    p = sub.add_parser("eval", help="evaluate a model on benchmarks from a params file")
+    p = sub.add_parser("eval", help="evaluate models on benchmarks from a params file")
     p.add_argument("params")
     p.add_argument("--shard", help="i/n: run only this machine's part of the plan")
+    p.add_argument("--workers", type=int, default=8, help="parallel verifications (default 8)")
     p.set_defaults(func=cmd_eval)
     p = sub.add_parser("regrade", help="re-verify stored records whose benchmark or verifier version is stale, "
                                        "without generating")

@@ -1,29 +1,37 @@
 """Typed, validated params files. Errors name the file, the field and what is allowed.
 
-An evaluation params file (YAML)::
+Every section is a frozen dataclass; :func:`build_section` rejects unknown fields and values of the
+wrong type (from the field annotations), and each loader then checks ranges and choices.
 
-    model:
-      path: deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B   # hub id or local directory
-      revision: null
-      backend: vllm            # hf | vllm
-      chat: true               # apply the chat template (false: raw prompt, for base models)
-      dtype: auto              # auto | float32 | bfloat16 | float16
-      batch_size: 16           # hf only
-      tensor_parallel_size: 1  # vllm only
-      data_parallel_size: 1    # vllm only
-      max_model_len: null      # vllm only
-    benchmarks:                # names from `rpt list benchmarks`; repeats/limit optional
+An evaluation params file (YAML; ``rpt eval`` and every ``evaluate`` step of a study)::
+
+    models:                    # each: path (hub id, local directory or GGUF reference), name, chat, dtype
+      - {name: r1-distill-1.5b, path: deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B}
+    checkpoints_of: []         # training runs under <work_dir>/train: their checkpoints and final model too
+    registry_models: null      # a model registry file: every entry with a hub path is evaluated too
+    benchmarks:                # names from `rpt list benchmarks`, or <name>.jsonl files in items_dir
       - {name: aime2024, repeats: 16}
       - {name: gsm8k, limit: 200}
-    sampling: {temperature: 0.6, top_p: 0.95, max_new_tokens: 16384, seed: 0}
+    items_dir: null            # folder (or list of folders) of <benchmark>.jsonl item files
     data_dir: null             # local copies of benchmark data: <data_dir>/<benchmark>/...
-    cache_dir: cache           # generation cache (shared by every run)
-    out_dir: runs/eval         # records.parquet and summary.csv are written here
+    backend: vllm              # hf | vllm
+    batch_size: 64             # hf: prompts per generate call
+    threads: null              # hf on CPU: torch threads
+    tensor_parallel_size: 1    # vllm: GPUs per model replica
+    data_parallel_size: 1      # vllm: model replicas
+    max_model_len: null        # vllm: context length
+    sampling: {temperature: 0.6, top_p: 0.95, max_new_tokens: 16384, seed: 0}
     shard: 0/1                 # i/n: this machine's part of the plan
+    work_dir: runs/eval        # generation cache (<work_dir>/cache) and training runs (<work_dir>/train)
+    out_dir: runs/eval         # records/<model>[.shard-i-of-n].parquet go here
+
+``model: {...}`` (one mapping) is accepted in place of a one-entry ``models`` list.
 """
 
 from __future__ import annotations
 
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -31,8 +39,8 @@ from typing import Any
 import yaml
 
 
-
 BACKENDS = ("hf", "vllm")          # generation backends of evaluation
+DTYPES = ("auto", "float32", "bfloat16", "float16")
 REWARDS = ("verifier", "placebo")  # training rewards: the verdict, or a coin flip (the null control)
 # Algorithm presets: the rl fields a params file leaves null are filled from its algorithm's preset.
 ALGORITHMS: dict[str, dict[str, Any]] = {
@@ -63,54 +71,58 @@ class ConfigError(ValueError):
     """A params file that does not validate; the message names file, field and allowed values."""
 
 
-@dataclass(frozen=True)
-class ModelConfig:
-    path: str
-    revision: str | None = None
-    backend: str = "hf"
-    chat: bool = True
-    dtype: str = "auto"
-    batch_size: int = 16
-    tensor_parallel_size: int = 1
-    data_parallel_size: int = 1
-    max_model_len: int | None = None
-    name: str | None = None
+# ---------------------------------------------------------------------------------- generic checks
 
-    def generator_options(self) -> dict:
-        common = {"revision": self.revision, "chat": self.chat, "dtype": self.dtype}
-        if self.backend == "hf":
-            return {**common, "batch_size": self.batch_size}
-        return {**common, "tensor_parallel_size": self.tensor_parallel_size,
-                "data_parallel_size": self.data_parallel_size, "max_model_len": self.max_model_len}
+def _type_ok(value: Any, annotation: Any) -> bool:
+    """Whether ``value`` (parsed YAML) fits a field annotation: int, float (ints too), bool, str,
+    list[...], dict[...], unions and None. Nested dataclasses and Any are checked elsewhere."""
+    origin = typing.get_origin(annotation)
+    if annotation is Any or (isinstance(annotation, type) and hasattr(annotation, "__dataclass_fields__")):
+        return True
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, a) for a in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str)
+    if annotation is list or origin is list:
+        args = typing.get_args(annotation)
+        return isinstance(value, list) and (not args or all(_type_ok(v, args[0]) for v in value))
+    if annotation is dict or origin is dict:
+        return isinstance(value, dict)
+    if origin is tuple:
+        return isinstance(value, (tuple, list))
+    return True
 
 
-@dataclass(frozen=True)
-class BenchmarkChoice:
-    name: str
-    repeats: int | None = None
-    limit: int | None = None
-    options: dict = field(default_factory=dict)  # the benchmark's own options, e.g. livecodebench release
-
-
-@dataclass(frozen=True)
-class EvalConfig:
-    model: ModelConfig
-    benchmarks: list[BenchmarkChoice]
-    sampling: Sampling = field(default_factory=Sampling)
-    data_dir: str | None = None
-    cache_dir: str = "cache"
-    out_dir: str = "runs/eval"
-    shard: tuple[int, int] = (0, 1)
+def _describe(annotation: Any) -> str:
+    """An annotation in YAML words: ``int | None`` -> ``int | null``."""
+    text = str(annotation).replace("typing.", "").replace("<class '", "").replace("'>", "")
+    return text.replace("NoneType", "null").replace("None", "null")
 
 
 def build_section(cls, raw: Any, where: str, source: str):
-    """Instantiate dataclass ``cls`` from a mapping, rejecting unknown fields and wrong types."""
+    """Instantiate dataclass ``cls`` from a mapping, rejecting unknown fields and values whose type
+    does not match the field's annotation (a ConfigError naming ``source``, the field and what is
+    allowed). ``where``: the section's name in the file (empty for top-level fields)."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: {where} must be a mapping with fields {[f.name for f in fields(cls)]}")
+    label = (lambda name: f"{where}.{name}") if where else str
     known = {f.name: f for f in fields(cls)}
     unknown = sorted(set(raw) - set(known))
     if unknown:
-        raise ConfigError(f"{source}: unknown field(s) {', '.join(f'{where}.{u}' for u in unknown)}; allowed: {', '.join(known)}")
+        raise ConfigError(f"{source}: unknown field(s) {', '.join(map(label, unknown))}; allowed: {', '.join(known)}")
+    hints = typing.get_type_hints(cls)
+    for name, value in raw.items():
+        if not _type_ok(value, hints[name]):
+            hint = " (YAML reads 1e-6 as text: write 1.0e-6)" if isinstance(value, str) and "float" in str(hints[name]) else ""
+            raise ConfigError(f"{source}: {label(name)}: {value!r}: expected {_describe(hints[name])}{hint}")
     try:
         return cls(**raw)
     except TypeError as exc:
@@ -134,55 +146,134 @@ def require(condition: bool, source: str, field_name: str, message: str) -> None
         raise ConfigError(f"{source}: {field_name}: {message}")
 
 
-def load_eval_config(path: str | Path, overrides: dict | None = None) -> EvalConfig:
-    """Read and validate an evaluation params file (see the module docstring)."""
+def require_choice(value: Any, allowed: tuple, source: str, field_name: str) -> None:
+    require(value in allowed, source, field_name, f"{value!r} is not allowed; allowed: {', '.join(map(str, allowed))}")
+
+
+def parse_shard(text: Any, source: str) -> tuple[int, int]:
+    """``"i/n"`` (this machine's part of a plan) as ``(i, n)`` with 0 <= i < n."""
+    try:
+        index, count = (int(x) for x in str(text).split("/"))
+    except ValueError:
+        raise ConfigError(f"{source}: shard: {text!r} must look like i/n, e.g. 0/4") from None
+    require(0 <= index < count, source, "shard", f"{text!r}: need 0 <= i < n")
+    return index, count
+
+
+# ---------------------------------------------------------------------------------- evaluation
+
+@dataclass(frozen=True)
+class EvalModel:
+    path: str                   # hub id, local directory or GGUF reference (rpt_core.modelref)
+    name: str | None = None     # in records and reports (default: the path)
+    revision: str | None = None
+    chat: bool = True           # apply the chat template (false: raw prompt, for base models)
+    dtype: str = "auto"         # auto | float32 | bfloat16 | float16
+
+    @property
+    def label(self) -> str:
+        return self.name or self.path
+
+
+@dataclass(frozen=True)
+class BenchmarkChoice:
+    name: str
+    repeats: int | None = None
+    limit: int | None = None
+    options: dict = field(default_factory=dict)  # the benchmark's own options, e.g. livecodebench release
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """What to evaluate and how; the fields of an evaluation params file (module docstring)."""
+
+    benchmarks: list[BenchmarkChoice]
+    models: list[EvalModel] = field(default_factory=list)
+    checkpoints_of: list[str] = field(default_factory=list)
+    registry_models: str | None = None
+    only_confirmed: bool = False
+    items_dir: str | list[str] | None = None
+    data_dir: str | None = None
+    backend: str = "hf"
+    batch_size: int = 64
+    threads: int | None = None
+    tensor_parallel_size: int = 1
+    data_parallel_size: int = 1
+    max_model_len: int | None = None
+    sampling: Sampling = field(default_factory=Sampling)
+    shard: tuple[int, int] = (0, 1)
+    work_dir: str = "runs/eval"
+    out_dir: str = "runs/eval"
+
+    def to_params(self) -> dict:
+        """The config as plain params (what a YAML file gives): ``load_eval_config(c.to_params()) == c``."""
+        return {**asdict(self), "shard": f"{self.shard[0]}/{self.shard[1]}"}
+
+    def generator_options(self, model: EvalModel) -> dict:
+        """Constructor arguments of this config's backend for ``model``."""
+        common = {"revision": model.revision, "chat": model.chat, "dtype": model.dtype}
+        if self.backend == "hf":
+            return {**common, "batch_size": self.batch_size}
+        return {**common, "tensor_parallel_size": self.tensor_parallel_size,
+                "data_parallel_size": self.data_parallel_size, "max_model_len": self.max_model_len}
+
+
+def load_eval_config(path: str | Path | dict, overrides: dict | None = None, source: str | None = None) -> EvalConfig:
+    """Read and validate evaluation params: a YAML file or a mapping of the same fields (the module
+    docstring). ``source`` names the params in errors. A benchmark outside the registry must be a
+    ``<name>.jsonl`` in ``items_dir``; whether that file exists is checked when it is loaded (an
+    earlier step of a study may write it)."""
     from .benchmarks import BENCHMARKS
 
-    source = str(path)
-    raw = {**read_yaml(path), **(overrides or {})}
-    for required in ("model", "benchmarks"):
-        require(required in raw, source, required, "is required")
-    top = {f.name for f in fields(EvalConfig)}
-    unknown = sorted(set(raw) - top)
-    require(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(sorted(top))}")
+    source = source or ("<eval params>" if isinstance(path, dict) else str(path))
+    raw = {**(dict(path) if isinstance(path, dict) else read_yaml(path)), **(overrides or {})}
+    if "model" in raw:
+        require("models" not in raw, source, "model", "give either model (one) or models (a list), not both")
+        raw["models"] = [raw.pop("model")]
+    top = {f.name: f for f in fields(EvalConfig)}
+    unknown = sorted(set(raw) - set(top))
+    require(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(top)}")
+    require(isinstance(raw.get("benchmarks"), list) and raw["benchmarks"], source, "benchmarks", "must be a non-empty list")
+    for name in ("models", "checkpoints_of"):
+        require(isinstance(raw.get(name) or [], list), source, name, "must be a list")
+    models = [build_section(EvalModel, m, f"models[{i}]", source) for i, m in enumerate(raw.get("models") or [])]
+    for i, model in enumerate(models):
+        require_choice(model.dtype, DTYPES, source, f"models[{i}].dtype")
+    require(models or raw.get("checkpoints_of") or raw.get("registry_models"), source, "models",
+            "nothing to evaluate: give models, checkpoints_of or registry_models")
 
-    model = build_section(ModelConfig, raw["model"], "model", source)
-    require(model.backend in BACKENDS, source, "model.backend", f"{model.backend!r} is not allowed; allowed: {', '.join(BACKENDS)}")
-    dtypes = ("auto", "float32", "bfloat16", "float16")
-    require(model.dtype in dtypes, source, "model.dtype", f"{model.dtype!r} is not allowed; allowed: {', '.join(dtypes)}")
-
-    require(isinstance(raw["benchmarks"], list) and raw["benchmarks"], source, "benchmarks", "must be a non-empty list")
     choices = []
     for i, entry in enumerate(raw["benchmarks"]):
         choice = build_section(BenchmarkChoice, {"name": entry} if isinstance(entry, str) else entry, f"benchmarks[{i}]", source)
-        require(choice.name in BENCHMARKS, source, f"benchmarks[{i}].name",
-               f"unknown benchmark {choice.name!r}; allowed: {', '.join(BENCHMARKS)}")
+        require(choice.name in BENCHMARKS or raw.get("items_dir"), source, f"benchmarks[{i}].name",
+                f"unknown benchmark {choice.name!r}; allowed: {', '.join(BENCHMARKS)}, or a <name>.jsonl in items_dir")
         for name in ("repeats", "limit"):
             value = getattr(choice, name)
-            require(value is None or (isinstance(value, int) and value >= 1), source, f"benchmarks[{i}].{name}", "must be a positive integer")
-        allowed = BENCHMARKS[choice.name].options
+            require(value is None or value >= 1, source, f"benchmarks[{i}].{name}", "must be a positive integer")
+        allowed = BENCHMARKS[choice.name].options if choice.name in BENCHMARKS else {}
         unknown = sorted(set(choice.options or {}) - set(allowed))
         require(not unknown, source, f"benchmarks[{i}].options", f"unknown option(s) {', '.join(unknown)}; allowed: "
-               f"{', '.join(allowed) or 'none'}")
+                f"{', '.join(allowed) or 'none'}")
         choices.append(choice)
 
     sampling = build_section(Sampling, raw.get("sampling") or {}, "sampling", source)
-    require(sampling.temperature >= 0, source, "sampling.temperature", "must be >= 0")
-    require(0 < sampling.top_p <= 1, source, "sampling.top_p", "must be in (0, 1]")
-    require(isinstance(sampling.max_new_tokens, int) and sampling.max_new_tokens >= 1, source, "sampling.max_new_tokens", "must be a positive integer")
+    require(sampling.temperature >= 0, source, "sampling.temperature", f"{sampling.temperature!r}: must be >= 0")
+    require(0 < sampling.top_p <= 1, source, "sampling.top_p", f"{sampling.top_p!r}: must be in (0, 1]")
+    require(sampling.max_new_tokens >= 1, source, "sampling.max_new_tokens", "must be a positive integer")
 
-    shard_text = str(raw.get("shard", "0/1"))
-    try:
-        index, count = (int(x) for x in shard_text.split("/"))
-    except ValueError:
-        raise ConfigError(f"{source}: shard: {shard_text!r} must look like i/n, e.g. 0/4") from None
-    require(0 <= index < count, source, "shard", f"{shard_text!r}: need 0 <= i < n")
-    return EvalConfig(model, choices, sampling, raw.get("data_dir"), str(raw.get("cache_dir", "cache")),
-                      str(raw.get("out_dir", "runs/eval")), (index, count))
+    rest = {k: v for k, v in raw.items() if k not in ("models", "benchmarks", "sampling", "shard")}
+    rest = {k: str(v) if k in ("work_dir", "out_dir") and isinstance(v, Path) else v for k, v in rest.items()}
+    config = build_section(EvalConfig, {**rest, "benchmarks": [], "models": []}, "", source)
+    require_choice(config.backend, BACKENDS, source, "backend")
+    for name in ("batch_size", "tensor_parallel_size", "data_parallel_size", "threads", "max_model_len"):
+        value = getattr(config, name)
+        require(value is None or value >= 1, source, name, f"must be a positive integer, got {value!r}")
+    return EvalConfig(**{**{f: getattr(config, f) for f in top}, "models": models, "benchmarks": choices,
+                         "sampling": sampling, "shard": parse_shard(raw.get("shard", "0/1"), source)})
 
 
 # --------------------------------------------------------------------------------------------------
-# Training params (rpt train). Defaults are the paper's (see ../shared/paper.md); fields left null in
+# Training params (rpt train). Defaults are the paper's (its training setup); fields left null in
 # `rl` are filled by the algorithm preset of ALGORITHMS (above) and recorded resolved.
 # --------------------------------------------------------------------------------------------------
 
@@ -286,11 +377,10 @@ def load_train_config(path: str | Path | dict, overrides: dict | None = None, so
 
     require(config.algorithm in ALGORITHMS, source, "algorithm",
            f"{config.algorithm!r} is not allowed; allowed: {', '.join(ALGORITHMS)}")
-    require(config.reward in REWARDS, source, "reward", f"{config.reward!r} is not allowed; allowed: {', '.join(REWARDS)}")
+    require_choice(config.reward, REWARDS, source, "reward")
     for dotted, allowed in TRAIN_CHOICES.items():
         section, name = dotted.split(".")
-        value = getattr(getattr(config, section), name)
-        require(value in allowed, source, dotted, f"{value!r} is not allowed; allowed: {', '.join(map(str, allowed))}")
+        require_choice(getattr(getattr(config, section), name), allowed, source, dotted)
     data = config.data
     require(isinstance(data.sets, list) and data.sets and all(isinstance(s, str) for s in data.sets),
            source, "data.sets", "must be a non-empty list of training-set names or .jsonl paths")

@@ -143,32 +143,29 @@ def training_memory_gib(arch: Architecture, micro_batch_tokens: int, gpus: int =
     return (states + activations) / 2**30 + vllm_share * gpu_memory_gib
 
 
-def estimate_eval(step: str, params: dict, n_items: dict[str, int], gpu_memory_gib: float = 80.0) -> list[Estimate]:
-    """One estimate per model of an evaluation step. ``n_items``: benchmark -> items x repeats.
+def estimate_eval(step: str, config, models: list, n_items: dict[str, int], gpu_memory_gib: float = 80.0) -> list[Estimate]:
+    """One estimate per model (:class:`rpt_core.config.EvalModel`) of an evaluation step with a validated
+    :class:`rpt_core.config.EvalConfig`. ``n_items``: benchmark -> items x repeats.
     Memory: weights + the KV cache of one hf batch; with vLLM, weights only (it sizes its own cache)."""
-    sampling = params.get("sampling") or {}
-    max_new = int(sampling.get("max_new_tokens", 512))
+    max_new = config.sampling.max_new_tokens
     samples = sum(n_items.values())
+    vllm = config.backend == "vllm"
     out = []
-    for model in params.get("models") or []:
-        arch, source = architecture(model["path"])
-        est = Estimate(f"{step}: {model['name']}", "eval", samples, samples * max_new)
+    for model in models:
+        arch, source = architecture(model.path)
+        est = Estimate(f"{step}: {model.label}", "eval", samples, samples * max_new)
         speed = THROUGHPUT["hf_tokens_per_s_1.5b"] / _scale(arch)
-        if params.get("backend", "hf") == "vllm":
+        if vllm:
             speed *= VLLM_SPEEDUP_ASSUMED
             est.notes.append(f"vLLM throughput assumed {VLLM_SPEEDUP_ASSUMED:g}x transformers (not measured)")
         est.gpu_hours = est.max_tokens / speed / 3600
-        if arch:
-            tp = int(model.get("tensor_parallel_size", 1))
-            if params.get("backend", "hf") == "vllm":  # vLLM pages the KV cache into whatever memory is left
-                est.memory_gib = inference_memory_gib(arch, 0, tp)
-            else:
-                est.memory_gib = inference_memory_gib(arch, int(params.get("batch_size", 64)) * max_new, tp)
+        if arch:  # vLLM pages the KV cache into whatever memory is left
+            est.memory_gib = inference_memory_gib(arch, 0 if vllm else config.batch_size * max_new, config.tensor_parallel_size)
             if est.memory_gib > gpu_memory_gib:
                 est.notes.append(f"needs ~{est.memory_gib:.0f} GiB per GPU but {gpu_memory_gib:g} GiB are declared: "
                                  "lower batch_size or max_new_tokens, or use vllm with tensor parallelism")
         if source in ("name", "unknown"):
-            est.notes.append(f"parameter count of {model['path']} {'guessed from its name' if source == 'name' else 'unknown'}")
+            est.notes.append(f"parameter count of {model.path} {'guessed from its name' if source == 'name' else 'unknown'}")
         out.append(est)
     return out
 

@@ -11,6 +11,9 @@
   that benchmark only. :func:`regrade` re-verifies stored records without generating.
 * **Shards.** ``shard=(i, n)`` keeps the samples whose key hashes to ``i`` mod ``n``; the union of
   all shards is exactly the unsharded plan, so merged shard records equal an unsharded run.
+
+:func:`run_eval` is the one entry point: it takes a validated :class:`rpt_core.config.EvalConfig`
+and is what both ``rpt eval`` and the ``evaluate`` notebook of a study call.
 """
 
 from __future__ import annotations
@@ -28,9 +31,11 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .atomic import locked, write_atomic
-from .benchmarks.registry import benchmark_version
-from .generate import Completion, Generator, Sampling, dumps, sample_seed
-from .items import Item
+from .benchmarks.metrics import item_mean, upstream_scores
+from .benchmarks.registry import BENCHMARKS, benchmark_version
+from .config import EvalConfig, EvalModel
+from .generate import Completion, Generator, Sampling, dumps, load_generator, sample_seed
+from .items import Item, read_items
 from .rewards import VERSION as VERIFIER_VERSION
 from .rewards import Verdict, verify_many
 from .rewards.sandbox import isolation
@@ -252,20 +257,19 @@ def items_file(name: str, items_dir: str | Path | list | None) -> Path | None:
 
 def load_suite(benchmarks: list, data_dir: str | Path | None = None,
                items_dir: str | Path | list | None = None) -> tuple[dict[str, list[Item]], dict[str, int]]:
-    """Items and repeats of a benchmark suite: entries are names or ``{name, repeats, limit, options}``
-    (``options``: the benchmark's own, e.g. ``{release: release_v6}`` for LiveCodeBench).
+    """Items and repeats of a benchmark suite: entries are names, ``{name, repeats, limit, options}`` mappings or
+    :class:`rpt_core.config.BenchmarkChoice` (``options``: the benchmark's own, e.g. ``{release: release_v6}`` for LiveCodeBench).
 
     A name in the benchmark registry is loaded by its loader (``data_dir`` as for ``rpt eval``);
     any other name is read from ``<items_dir>/<name>.jsonl`` (items written by
     :func:`rpt_core.items.write_items`, e.g. the tiny world's test sets; ``items_dir`` may be a list
     of folders, searched in order). Repeats default to the registry's (1 for item files).
     """
-    from .benchmarks import BENCHMARKS, load
-    from .items import read_items
+    from .benchmarks.loaders import load
 
     items, repeats = {}, {}
     for entry in benchmarks:
-        entry = {"name": entry} if isinstance(entry, str) else dict(entry)
+        entry = {"name": entry} if isinstance(entry, str) else dict(entry) if isinstance(entry, dict) else vars(entry)
         name, limit = entry["name"], entry.get("limit")
         if name in BENCHMARKS:
             items[name] = load(name, data_dir=data_dir, limit=limit, **(entry.get("options") or {}))
@@ -345,24 +349,20 @@ def pass_at_k(n: int, c: int, k: int) -> float:
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
 
 
-def item_mean(group: pd.DataFrame, column: str) -> float:
-    """Mean over items of each item's mean over its samples (pass@1 for ``correct``)."""
-    return float(group.groupby("item_id")[column].mean().mean())
-
-
 def _tries(benchmark: str) -> int:
-    from .benchmarks import BENCHMARKS
-
     return BENCHMARKS[benchmark].tries if benchmark in BENCHMARKS else 1
 
 
 def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
               items: dict[str, list[Item]] | None = None) -> pd.DataFrame:
-    """Per model x benchmark: pass@1 (mean over repeats, in [0, 1]), item and sample counts,
-    truncation and no-answer rates, mean generated tokens, pass@k for each k <= repeats, and for
-    benchmarks with a second try ``pass_rate_2`` (right on the first or second try, Aider's metric).
-    With the suite's ``items``, benchmarks whose own harness reports another headline metric get it
-    too (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.benchmarks.metrics`)."""
+    """Per model x benchmark: pass@1 (mean over repeats), item and sample counts, truncation and
+    no-answer rates, mean generated tokens, pass@k for each k <= repeats, and for benchmarks with a
+    second try ``pass_rate_2`` (right on the first or second try, Aider's metric). With the suite's
+    ``items``, benchmarks whose own harness reports another headline metric get it too
+    (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.benchmarks.metrics`).
+
+    Every accuracy and rate is a percentage (0-100), the unit of every table, figure and Δ (pp) in
+    the toolkit (:func:`rpt_core.stats.accuracy_table` likewise)."""
     rows = []
     for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):
         per_item = group.groupby("item_id")["correct"].agg(["size", "sum"])
@@ -382,13 +382,78 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
         rows.append(row)
     summary = pd.DataFrame(rows)
     if items is not None and not summary.empty:
-        from .benchmarks.metrics import upstream_scores
-
         upstream = upstream_scores(records, items)
         if not upstream.empty:
             summary = summary.merge(upstream, on=["model", "benchmark"], how="left")
+    percent = [c for c in summary.columns if c.startswith("pass") or c.endswith("_rate") or c == "upstream_score"]
+    summary[percent] = 100 * summary[percent]
     return summary
 
 
+@dataclass
+class Evaluation:
+    """What :func:`run_eval` produced: every model's ``records`` (one row per sample), their
+    ``summary`` (:func:`summarize`), a ``log`` row per model (samples, generated now, from the cache,
+    unreadable cache lines, records file) and the ``suite`` (benchmark -> items) and its ``repeats``."""
+
+    records: pd.DataFrame
+    summary: pd.DataFrame
+    log: pd.DataFrame
+    suite: dict[str, list[Item]]
+    repeats: dict[str, int]
+
+
+def models_to_evaluate(config: EvalConfig, checkpoints: bool = True) -> list[EvalModel]:
+    """The explicit ``models``, then every checkpoint and final model of each run in ``checkpoints_of``
+    (under ``<work_dir>/train``; left out with ``checkpoints=False``), then the ``registry_models``
+    entries that have a hub path (``only_confirmed``: those marked confirmed), in bfloat16."""
+    from .models import load_registry
+    from .train import trained_models
+
+    out = list(config.models)
+    for run in config.checkpoints_of if checkpoints else ():
+        out += [EvalModel(m["path"], m["name"]) for m in trained_models(Path(config.work_dir) / "train" / run, run)]
+    if config.registry_models:
+        out += [EvalModel(e.path, e.name, dtype="bfloat16") for e in load_registry(config.registry_models)
+                if e.path and (e.confirmed or not config.only_confirmed)]
+    return out
+
+
+def records_path(out_dir: str | Path, model: str, shard: tuple[int, int] = (0, 1)) -> Path:
+    """``<out_dir>/records/<model>[.shard-<i>-of-<n>].parquet``."""
+    index, count = shard
+    return Path(out_dir) / "records" / f"{model}{'' if count == 1 else f'.shard-{index}-of-{count}'}.parquet"
+
+
+def run_eval(config: EvalConfig, workers: int = 8) -> Evaluation:
+    """Evaluate every model of ``config`` (:func:`models_to_evaluate`) on its benchmark suite, one
+    model at a time: generate what the cache lacks, verify, and write each model's records to
+    :func:`records_path` as soon as it is done (an interrupted run keeps the finished models and
+    every stored generation). ``workers``: parallel verifications."""
+    if config.threads:
+        import torch
+
+        torch.set_num_threads(config.threads)
+    suite, repeats = load_suite(config.benchmarks, data_dir=config.data_dir, items_dir=config.items_dir)
+    models = models_to_evaluate(config)
+    if not models:
+        raise ValueError("nothing to evaluate: no models, no finished checkpoints in checkpoints_of "
+                         f"({', '.join(config.checkpoints_of) or 'none'}) and no registry entries with a path")
+    plan = Plan(suite, repeats, config.sampling, config.shard)
+    parts, log = [], []
+    for model in models:
+        generator = load_generator(config.backend, model.path, **config.generator_options(model))
+        records = evaluate(generator, plan, Path(config.work_dir) / "cache", model_name=model.label, workers=workers)
+        path = write_records(records, records_path(config.out_dir, model.label, config.shard))
+        parts.append(records)
+        log.append({"model": model.label, "samples": len(records), "generated": records.attrs["generated"],
+                    "from cache": len(records) - records.attrs["generated"], "torn lines": records.attrs["torn_lines"],
+                    "records": str(path)})
+        del generator
+    records = merge_shards(parts)
+    return Evaluation(records, summarize(records, items=suite), pd.DataFrame(log), suite, repeats)
+
+
 __all__ = ["Plan", "Sample", "GenerationCache", "evaluate", "grade", "regrade", "stale", "merge_shards",
-           "summarize", "pass_at_k", "write_records", "RECORD_COLUMNS", "VERIFIER_VERSION"]
+           "summarize", "pass_at_k", "write_records",
+           "run_eval", "Evaluation", "models_to_evaluate", "records_path", "load_suite", "read_records", "RECORD_COLUMNS", "VERIFIER_VERSION"]

@@ -46,9 +46,11 @@ MODEL_FILES = ("config.json", "generation_config.json", "tokenizer.json", "token
 
 
 def model_fingerprint(model: str, revision: str | None = None) -> str:
-    """Identity of a model for cache keys: hub id + revision, or for a local directory a hash of
-    its weight, config and tokenizer files (names, sizes and the first and last MiB of each). The folder's
-    location is not part of it: the same weights give the same keys (and seeds) wherever they are."""
+    """Identity of a model for cache keys: hub id + revision, or for a local directory the sha256 of
+    the whole of its weight, config and tokenizer files (names and contents), so two checkpoints of
+    one run, which share config, tokenizer and file sizes, never share keys. The folder's location is
+    not part of it: the same weights give the same keys (and seeds) wherever they are. Cost: one
+    read of the weights (``benchmarks/fingerprint_cost.py`` measures it against loading them)."""
     path = Path(model)
     if not path.is_dir():
         return f"{model}@{revision or 'main'}"
@@ -58,13 +60,10 @@ def model_fingerprint(model: str, revision: str | None = None) -> str:
         # trainer_state.json, training_args.bin or pretrain.json, which record paths and timings
         if file.suffix in (".safetensors", ".model") or file.name in MODEL_FILES or (
                 file.suffix == ".bin" and file.name.startswith("pytorch_model")):
-            size = file.stat().st_size
-            digest.update(f"{file.name}:{size}".encode())
+            digest.update(f"{file.name}:{file.stat().st_size}:".encode())
             with open(file, "rb") as f:
-                digest.update(f.read(1 << 20))
-                if size > 2 << 20:
-                    f.seek(-(1 << 20), os.SEEK_END)
-                    digest.update(f.read())
+                while chunk := f.read(8 << 20):
+                    digest.update(chunk)
     return f"local#{digest.hexdigest()[:16]}"
 
 

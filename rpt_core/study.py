@@ -37,6 +37,7 @@ naming the step, the cell and the error.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import json
@@ -44,17 +45,18 @@ import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .config import ConfigError, require, read_yaml
+from .config import ConfigError, EvalConfig, read_yaml, require
 from .manifest import read_manifest, utc_now, write_manifest
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+EVAL_FIELDS = {f.name for f in fields(EvalConfig)} - {"out_dir"}
 RUN_FOLDERS = ("notebooks", "figures", "tables", "data")
 KEY_NUMBERS = "data/key_numbers.json"
 
@@ -194,14 +196,37 @@ def available_notebooks() -> list[str]:
 
 
 def notebook_parameters(notebook: Path) -> dict[str, Any]:
-    """Names and default values of a notebook's ``parameters`` cell (papermill's own inspection)."""
+    """Names and default values (as source text) of a notebook's ``parameters`` cell (papermill's own
+    inspection)."""
+    return dict(_inspect(str(notebook), Path(notebook).stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=64)
+def _inspect(notebook: str, mtime_ns: int) -> tuple:
     import papermill
 
-    return {name: info["default"] for name, info in papermill.inspect_notebook(str(notebook)).items()}
+    return tuple((name, info["default"]) for name, info in papermill.inspect_notebook(notebook).items())
+
+
+def is_eval_step(step: Step) -> bool:
+    """An evaluation step: its notebook's parameters are the fields of an evaluation config
+    (:class:`rpt_core.config.EvalConfig`, less ``out_dir``, which the step sets to ``<run_dir>/data``)."""
+    return EVAL_FIELDS <= set(notebook_parameters(step.notebook_path))
+
+
+def eval_config(study: Study, step: Step, run_dir: str | Path = "<run_dir>"):
+    """The validated :class:`rpt_core.config.EvalConfig` of an evaluation step: the study's shared
+    params its notebook declares, then the step's own. Raises ConfigError naming the step and field."""
+    from .config import load_eval_config
+
+    params = {**{k: v for k, v in study.params.items() if k in EVAL_FIELDS}, **step.params}
+    return load_eval_config({**params, "work_dir": study.work_dir, "out_dir": str(Path(run_dir) / "data")},
+                            source=f"{study.source}: step {step.name!r}")
 
 
 def check_step_params(step: Step, source: str) -> None:
-    """Every param must be a parameter of the step's notebook; training params are validated in full."""
+    """Every param must be a parameter of the step's notebook; training params are validated in full
+    (evaluation params are, by :func:`eval_config`, once the study is built)."""
     known = notebook_parameters(step.notebook_path)
     unknown = sorted(set(step.params) - set(known))
     require(not unknown, source, f"step {step.name!r}: params.{unknown[0] if unknown else ''}",
@@ -228,10 +253,14 @@ class RunResult:
 
 def step_parameters(study: Study, step: Step, run_dir: Path) -> dict[str, Any]:
     """What papermill injects: the shared params the notebook declares, then the step's own params,
-    then ``run_dir``, ``work_dir`` and ``step``."""
-    declared = notebook_parameters(step.notebook_path)
-    shared = {k: v for k, v in study.params.items() if k in declared}
-    return {**shared, **step.params, "run_dir": str(run_dir), "work_dir": study.work_dir, "step": step.name}
+    then ``run_dir``, ``work_dir`` and ``step``. An evaluation step gets every field of its validated
+    config, so no notebook default (meant for running it alone) leaks into a study."""
+    if is_eval_step(step):
+        params = {k: v for k, v in eval_config(study, step, run_dir).to_params().items() if k != "out_dir"}
+    else:
+        declared = notebook_parameters(step.notebook_path)
+        params = {**{k: v for k, v in study.params.items() if k in declared}, **step.params}
+    return {**params, "run_dir": str(run_dir), "work_dir": study.work_dir, "step": step.name}
 
 
 def run_study(study: Study, reports_root: str | Path = "reports", run_id: str | None = None,
@@ -346,44 +375,26 @@ def read_key_numbers(run_dir: str | Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def _eval_models(params: dict) -> list[dict]:
-    """The explicit ``models`` of an evaluate step plus those its ``registry_models`` adds."""
-    models = list(params.get("models") or [])
-    if params.get("registry_models"):
-        from .models import load_registry
-
-        models += [{"name": e.name, "path": e.path} for e in load_registry(params["registry_models"])
-                   if e.path and (e.confirmed or not params.get("only_confirmed"))]
-    return models
-
-
-def _step_models(params: dict) -> list[str]:
-    train = params.get("train")
-    return [m["path"] for m in _eval_models(params)] + (
-        [train["model"]["path"]] if isinstance(train, dict) and train.get("model") else [])
-
-
 def _embedded_benchmarks() -> dict[str, tuple[str, int, int]]:
     """(domain, items, repeats) of the benchmarks a study writes itself (tiny world, quiz) at their
     default sizes: known before the step that writes them has run."""
     from .benchmarks.quiz import BENCHMARK as QUIZ
-    from .benchmarks.tinyworld import BENCHMARKS as TINY, Sizes
+    from .tinyworld.world import BENCHMARKS as TINY, Sizes
 
     sizes = {name: (b.domain, Sizes().test_small if b.small else Sizes().test, b.repeats) for name, b in TINY.items()}
     return {**sizes, QUIZ: ("math", 100, 1)}
 
 
-def _benchmark_shapes(params: dict) -> dict[str, tuple[str | None, int | None, int]]:
-    """(domain, items, repeats) per benchmark of an evaluate step; items ``None`` where not known yet."""
+def benchmark_shapes(config: EvalConfig) -> dict[str, tuple[str | None, int | None, int]]:
+    """(domain, items, repeats) per benchmark of an evaluation config; items ``None`` where not known yet."""
     from .benchmarks import BENCHMARKS
     from .evaluate import items_file
 
     embedded = _embedded_benchmarks()
     shapes = {}
-    for entry in params.get("benchmarks") or []:
-        entry = {"name": entry} if isinstance(entry, str) else entry
-        name = entry["name"]
-        file = items_file(name, params.get("items_dir"))
+    for choice in config.benchmarks:
+        name = choice.name
+        file = items_file(name, config.items_dir)
         if name in BENCHMARKS:
             domain, n, repeats = BENCHMARKS[name].domain, BENCHMARKS[name].size, BENCHMARKS[name].repeats
         elif file is not None:
@@ -393,23 +404,18 @@ def _benchmark_shapes(params: dict) -> dict[str, tuple[str | None, int | None, i
             domain, n, repeats = embedded[name]
         else:
             domain, n, repeats = None, None, 1
-        if n is not None and entry.get("limit"):
-            n = min(n, entry["limit"])
-        shapes[name] = (domain, n, entry.get("repeats") or repeats)
+        if n is not None and choice.limit:
+            n = min(n, choice.limit)
+        shapes[name] = (domain, n, choice.repeats or repeats)
     return shapes
 
 
-def _benchmark_sizes(params: dict, work_dir: str) -> dict[str, int | None]:
-    """items x repeats per benchmark of an evaluate step; ``None`` where the size is not known yet."""
-    return {name: None if n is None else n * repeats for name, (_, n, repeats) in _benchmark_shapes(params).items()}
-
-
-def power_line(params: dict, base_accuracy: float = 0.5, alpha: float = 0.05, power: float = 0.8) -> str | None:
-    """What an evaluate step can detect: the minimum detectable Δ (pp) per domain and over all its
-    benchmarks (:func:`rpt_core.stats.minimum_detectable_delta`); ``None`` without benchmarks."""
+def power_line(config: EvalConfig, base_accuracy: float = 0.5, alpha: float = 0.05, power: float = 0.8) -> str | None:
+    """What an evaluation step can detect: the minimum detectable Δ (pp) per domain and over all its
+    benchmarks (:func:`rpt_core.stats.minimum_detectable_delta`); ``None`` when no size is known."""
     from .stats import minimum_detectable_delta
 
-    shapes = [(d, n, r) for d, n, r in _benchmark_shapes(params).values() if n]
+    shapes = [(d, n, r) for d, n, r in benchmark_shapes(config).values() if n]
     if not shapes:
         return None
     groups = {d: [(n, r) for dd, n, r in shapes if dd == d] for d in dict.fromkeys(d for d, _, _ in shapes)}
@@ -421,30 +427,36 @@ def power_line(params: dict, base_accuracy: float = 0.5, alpha: float = 0.05, po
 
 
 def check_study(study: Study) -> list[str]:
-    """Guard rails before a long run: model ids well-formed, benchmarks known."""
+    """Guard rails before a long run: every evaluation step's config valid, model ids well-formed,
+    benchmarks known or written by the study."""
     from .benchmarks import BENCHMARKS
     from .estimate import hub_id_problem
-    from .evaluate import items_file
+    from .evaluate import items_file, models_to_evaluate
 
     embedded = _embedded_benchmarks()
     problems = []
     for step in study.steps:
-        params = {**study.params, **step.params}
-        for path in _step_models(params):
+        paths = []
+        train = step.params.get("train")
+        if isinstance(train, dict) and isinstance(train.get("model"), dict):
+            paths.append(train["model"].get("path", ""))
+        if is_eval_step(step):
+            config = eval_config(study, step)
+            paths += [m.path for m in models_to_evaluate(config)]
+            for choice in config.benchmarks:
+                if choice.name not in BENCHMARKS and choice.name not in embedded and items_file(choice.name, config.items_dir) is None:
+                    problems.append(f"step {step.name!r}: unknown benchmark {choice.name!r}; allowed: "
+                                    f"{', '.join([*BENCHMARKS, *embedded])} or a <name>.jsonl in items_dir")
+        for path in paths:
             problem = hub_id_problem(path)
             if problem and not path.startswith(study.work_dir):   # models made by earlier steps
                 problems.append(f"step {step.name!r}: model {problem}")
-        for entry in params.get("benchmarks") or []:
-            name = entry if isinstance(entry, str) else entry.get("name")
-            if name not in BENCHMARKS and name not in embedded and items_file(name, params.get("items_dir")) is None:
-                problems.append(f"step {step.name!r}: unknown benchmark {name!r}; allowed: {', '.join([*BENCHMARKS, *embedded])} "
-                                "or a <name>.jsonl in items_dir")
     return problems
 
 
 def estimates(study: Study) -> list:
     """Per-step cost estimates (:mod:`rpt_core.estimate`): generations, tokens, steps, memory, GPU-hours."""
-    from .config import load_train_config
+    from .config import EvalModel, load_train_config
     from .estimate import Estimate, estimate_eval, estimate_train
 
     gpus = int(study.resources.get("gpus", 1))
@@ -463,16 +475,18 @@ def estimates(study: Study) -> list:
                 n = (config.data.size or (40_000 if len(config.data.sets) == 1 else 13_333)) * len(config.data.sets)
             out.append(estimate_train(step.name, config, n, gpus, memory, zero))
             evaluable[params.get("name", step.name)] = out[-1].optimizer_steps // config.save_steps + 1
-        elif params.get("benchmarks"):
-            sizes = _benchmark_sizes(params, study.work_dir)
+        elif is_eval_step(step):
+            from .evaluate import models_to_evaluate
+
+            config = eval_config(study, step)
+            sizes = {name: None if n is None else n * r for name, (_, n, r) in benchmark_shapes(config).items()}
             known = {b: n for b, n in sizes.items() if n is not None}
-            runs = params.get("checkpoints_of") or []
-            models = [*_eval_models(params),
-                      *({"name": f"{run} (x{evaluable.get(run, 1)} checkpoints)", "path": f"{study.work_dir}/train/{run}"}
-                        for run in runs)]
-            step_estimates = estimate_eval(step.name, {**params, "models": models}, known, memory)
+            models = models_to_evaluate(config, checkpoints=False) + [
+                EvalModel(f"{study.work_dir}/train/{run}", f"{run} (x{evaluable.get(run, 1)} checkpoints)")
+                for run in config.checkpoints_of]
+            step_estimates = estimate_eval(step.name, config, models, known, memory)
             for est, model in zip(step_estimates, models):
-                copies = evaluable.get(model["path"].rsplit("/", 1)[-1], 1) if model["path"].startswith(study.work_dir) else 1
+                copies = evaluable.get(model.path.rsplit("/", 1)[-1], 1) if model.path.startswith(study.work_dir) else 1
                 est.generations, est.max_tokens = est.generations * copies, est.max_tokens * copies
                 est.gpu_hours = est.gpu_hours * copies if est.gpu_hours is not None else None
                 if len(known) < len(sizes):
@@ -504,7 +518,7 @@ def plan(study: Study) -> str:
             if est.kind != "cpu":
                 label = est.step.split(":", 1)[1].strip() if ":" in est.step else ""
                 lines.append(f"     = {label + ': ' if label else ''}{est.line()}")
-        power = power_line({**study.params, **step.params})
+        power = power_line(eval_config(study, step)) if is_eval_step(step) else None
         if power:
             lines.append(f"     = {power}")
     total = [e for e in costs if e.gpu_hours is not None]

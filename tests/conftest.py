@@ -21,7 +21,7 @@ def make_items() -> dict[str, list[Item]]:
 
 @pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory):
-    from rpt_core.tinymodel import build_model, build_tokenizer
+    from rpt_core.tinyworld.model import build_model, build_tokenizer
 
     texts = [t.prompt for items in make_items().values() for t in items] + ["ANSWER: 0 1 2 3 4 yes no def f(x): return x + 1"]
     tokenizer = build_tokenizer(texts * 20, vocab_size=320)
@@ -51,7 +51,7 @@ def build_yes_world(root, n_items: int = 64, p_yes: float = 0.3, seed: int = 0):
     from transformers import AutoModelForCausalLM
 
     from rpt_core.items import write_items
-    from rpt_core.tinymodel import build_model, build_tokenizer
+    from rpt_core.tinyworld.model import build_model, build_tokenizer
 
     items = [Item("yes_task", str(i), [{"role": "user", "content": f"Question {i}: say {WORDS[i % 2]}."}],
                   "label", {"answer": "yes", "labels": WORDS}, "knowledge") for i in range(n_items)]

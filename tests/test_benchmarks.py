@@ -406,10 +406,10 @@ def test_summary_carries_each_benchmarks_own_metric_next_to_pass_at_1():
     summary = summarize(pd.DataFrame(rows), items=items).set_index("benchmark")
     # legalbench: 4 of 8 right (1/3 abercrombie, 1/2 consumer_contracts_qa, 2/3 diversity_1), but always
     # answering "No" on diversity_1 has a balanced accuracy of 1/2 (recall 1 on No, 0 on Yes)
-    assert summary.loc["legalbench", "pass@1"] == pytest.approx(4 / 8)
-    assert summary.loc["legalbench", "upstream_score"] == pytest.approx((1 / 3 + 1 / 2 + 1 / 2) / 3)
+    assert summary.loc["legalbench", "pass@1"] == pytest.approx(100 * 4 / 8)
+    assert summary.loc["legalbench", "upstream_score"] == pytest.approx(100 * (1 / 3 + 1 / 2 + 1 / 2) / 3)
     assert summary.loc["pubmedqa", "upstream_metric"] == "macro-F1"
-    assert summary.loc["pubmedqa", "upstream_score"] == pytest.approx((0.5 + 0 + 0) / 3)  # always "yes"
+    assert summary.loc["pubmedqa", "upstream_score"] == pytest.approx(100 * (0.5 + 0 + 0) / 3)  # always "yes"
 
 
 def test_check_data_counts_items_and_runs_shipped_reference_solutions(tmp_path, capsys):

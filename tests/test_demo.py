@@ -6,6 +6,7 @@ file with its false-positive rate."""
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from rpt_core.study import load_study, run_study
@@ -42,6 +43,7 @@ def reduced_demo(work_dir: Path) -> dict:
     return raw
 
 
+@pytest.mark.slow
 def test_reduced_demo_recovers_the_planted_effects(tmp_path):
     study = load_study(reduced_demo(tmp_path / "work"))
     result = run_study(study, reports_root=tmp_path / "reports", run_id="reduced", progress=False)

@@ -14,10 +14,10 @@ FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 
 def _params(tmp_path, tiny_model, **extra):
     params = {
-        "model": {"path": tiny_model, "backend": "hf", "batch_size": 8, "name": "tiny"},
+        "model": {"path": tiny_model, "name": "tiny"}, "backend": "hf", "batch_size": 8,
         "benchmarks": [{"name": "gsm8k", "limit": 2}, {"name": "mbpp", "limit": 2}, {"name": "pubmedqa", "repeats": 2}],
         "sampling": {"temperature": 0.7, "top_p": 1.0, "max_new_tokens": 8, "seed": 1},
-        "data_dir": str(FIXTURES), "cache_dir": str(tmp_path / "cache"), "out_dir": str(tmp_path / "out"),
+        "data_dir": str(FIXTURES), "work_dir": str(tmp_path / "work"), "out_dir": str(tmp_path / "out"),
         **extra,
     }
     path = tmp_path / "eval.yaml"
@@ -27,19 +27,24 @@ def _params(tmp_path, tiny_model, **extra):
 
 def test_rpt_eval_writes_records_and_summary_per_domain(tmp_path, tiny_model, capsys):
     assert main(["eval", str(_params(tmp_path, tiny_model))]) == 0
-    records = pd.read_parquet(tmp_path / "out" / "records.parquet")
+    records = pd.read_parquet(tmp_path / "out" / "records" / "tiny.parquet")
     assert set(records["domain"]) == {"math", "code", "knowledge"}
     assert set(records["model"]) == {"tiny"}
     summary = pd.read_csv(tmp_path / "out" / "summary.csv").set_index("benchmark")
     assert summary.loc["gsm8k", "n_items"] == 2
     assert summary.loc["pubmedqa", "n_samples"] == 2 * summary.loc["pubmedqa", "n_items"]
     assert main(["eval", str(_params(tmp_path, tiny_model)), "--shard", "1/2"]) == 0
-    shard = pd.read_parquet(tmp_path / "out" / "records.shard-1-of-2.parquet")
+    shard = pd.read_parquet(tmp_path / "out" / "records" / "tiny.shard-1-of-2.parquet")
     assert set(shard["key"]) < set(records["key"])
 
 
 @pytest.mark.parametrize("change,message", [
-    ({"model": {"path": "x", "backend": "tgi"}}, "model.backend: 'tgi' is not allowed; allowed: hf, vllm"),
+    ({"backend": "tgi"}, "backend: 'tgi' is not allowed; allowed: hf, vllm"),
+    ({"shard": "banana"}, "shard: 'banana' must look like i/n"),
+    ({"sampling": {"temperature": -3}}, "sampling.temperature: -3: must be >= 0"),
+    ({"sampling": {"max_new_tokens": "64"}}, "sampling.max_new_tokens: '64': expected int"),
+    ({"model": {"path": "m", "dtype": "fp8"}}, "models[0].dtype: 'fp8' is not allowed"),
+    ({"batch_size": 0}, "batch_size: must be a positive integer"),
     ({"benchmarks": ["gsm9k"]}, "benchmarks[0].name: unknown benchmark 'gsm9k'; allowed: gsm8k"),
     ({"sampling": {"temprature": 0.5}}, "unknown field(s) sampling.temprature; allowed: temperature"),
     ({"shard": "2/2"}, "shard: '2/2': need 0 <= i < n"),

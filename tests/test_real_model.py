@@ -28,6 +28,7 @@ def model_cache(tmp_path_factory):
         os.environ["RPT_MODEL_CACHE"] = old
 
 
+@pytest.mark.slow
 def test_smollm2_from_its_gguf_reference_grades_humaneval_end_to_end(model_cache, tmp_path):
     folder = resolve_model(SMOLLM)
     converted = json.loads((model_cache / os.path.basename(folder) / "converted.json").read_text())

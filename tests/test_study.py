@@ -73,6 +73,7 @@ def study_root(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_small_study_runs_end_to_end_and_a_rerun_reuses_the_caches(study_root):
     reports = study_root / "reports"
     first = run_study(load_study(study_root / "small.yaml"), reports_root=reports, run_id="run-1", progress=False)
@@ -119,6 +120,7 @@ def test_small_study_runs_end_to_end_and_a_rerun_reuses_the_caches(study_root):
     pd.testing.assert_frame_equal(old, new)
 
 
+@pytest.mark.slow
 def test_a_broken_step_is_recorded_and_named(study_root):
     study = load_study(small_study(study_root, broken=True))
     reports = study_root / "reports-broken"
@@ -148,12 +150,38 @@ def test_bad_study_files_name_the_field(tmp_path):
              ({"study": "s", "steps": [{"name": "t", "notebook": "train",
                                         "params": {"train": {"model": {"path": "m"}, "data": {"sets": ["x.jsonl"]},
                                                              "algorithm": "ppo"}}}]}, "algorithm: 'ppo' is not allowed")]
+    evaluate = {"models": [{"name": "m", "path": "models/tinyworld/tiny-s"}], "benchmarks": ["humaneval"]}
+    for change, message in [({"backend": "vlm"}, "step 'e': backend: 'vlm' is not allowed; allowed: hf, vllm"),
+                            ({"shard": "banana"}, "step 'e': shard: 'banana' must look like i/n"),
+                            ({"sampling": {"temperature": -3}}, "step 'e': sampling.temperature: -3: must be >= 0"),
+                            ({"threads": "two"}, "step 'e': threads: 'two': expected int | null"),
+                            ({"benchmarks": ["gsm9k"]}, "step 'e': benchmarks[0].name: unknown benchmark 'gsm9k'")]:
+        cases.append(({"study": "s", "steps": [{"name": "e", "notebook": "evaluate", "params": {**evaluate, **change}}]},
+                      message))
     for raw, message in cases:
         path = tmp_path / "s.yaml"
         path.write_text(yaml.safe_dump(raw))
         with pytest.raises(ConfigError, match=None) as error:
             load_study(path)
         assert message in str(error.value), (message, str(error.value))
+
+
+def test_evaluate_notebook_parameters_are_the_eval_config_fields():
+    """One evaluation path: the notebook declares exactly the config's fields (less out_dir, which the
+    step sets), and a study injects the whole validated config, so no notebook default leaks in."""
+    from dataclasses import fields
+
+    from rpt_core.config import EvalConfig
+    from rpt_core.study import notebook_parameters, step_parameters
+
+    declared = set(notebook_parameters(NOTEBOOKS_DIR / "evaluate.ipynb")) - {"run_dir", "work_dir", "step"}
+    assert declared == {f.name for f in fields(EvalConfig)} - {"out_dir", "work_dir"}
+    study = load_study({"study": "s", "work_dir": "w", "params": {"threads": 1},
+                        "steps": [{"name": "e", "notebook": "evaluate",
+                                   "params": {"checkpoints_of": ["run"], "benchmarks": [{"name": "humaneval", "limit": 2}]}}]})
+    injected = step_parameters(study, study.steps[0], Path("r"))
+    assert injected["models"] == [] and injected["threads"] == 1 and injected["shard"] == "0/1"
+    assert injected["benchmarks"] == [{"name": "humaneval", "repeats": None, "limit": 2, "options": {}}]
 
 
 def test_parallel_steps_group_only_when_consecutive_same_group_and_workers_allow():

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rpt_core.benchmarks.tinyworld import (BENCHMARKS, DOMAINS, HABITS, SPLITS, Sizes, arithmetic_facts, build_world,
+from rpt_core.tinyworld.world import (BENCHMARKS, DOMAINS, HABITS, SPLITS, Sizes, arithmetic_facts, build_world,
                                            habit_of, load_world, planted_transfer, write_world)
 from rpt_core.rewards import verify_many
 
@@ -119,7 +119,7 @@ def test_write_and_load_round_trip(world, tmp_path):
 
 def test_pretrain_publish_and_check_a_base(world, tmp_path):
     from rpt_core.generate import HFGenerator, Sampling
-    from rpt_core.pretrain import PretrainConfig, check_published, pretrain, publish, read_pretraining
+    from rpt_core.tinyworld.pretrain import PretrainConfig, check_published, pretrain, publish, read_pretraining
 
     out = pretrain(world, tmp_path / "base", size="small", steps=40, seed=0, progress=False, batch_size=16,
                    vocab_size=400, fact_copies=2, table_copies=1, copy_rows=30, warmup_steps=5)

@@ -98,9 +98,12 @@ def _pubmedqa(rows: list[tuple[Item, pd.Series]]) -> float:
     return f1([_gold(i) for i, _ in rows], [_predicted(r["extracted"]) for _, r in rows], average="macro")
 
 
-def _polyglot(rows: list[tuple[Item, pd.Series]]) -> float:
-    from ..evaluate import item_mean
+def item_mean(group: pd.DataFrame, column: str) -> float:
+    """Mean over items of each item's mean over its samples (pass@1 for ``correct``)."""
+    return float(group.groupby("item_id")[column].mean().mean())
 
+
+def _polyglot(rows: list[tuple[Item, pd.Series]]) -> float:
     return item_mean(pd.DataFrame([row for _, row in rows]), "correct_2")
 
 

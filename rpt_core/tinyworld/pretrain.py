@@ -5,8 +5,8 @@ core, which is why the demo starts from committed bases (``params/tinyworld-base
 pretraining. A tiny model learns to copy numbers and names from its prompt late (after thousands of
 steps; see :data:`PRESETS`).
 
-    >>> from rpt_core.benchmarks.tinyworld import build_world
-    >>> from rpt_core.pretrain import pretrain
+    >>> from rpt_core.tinyworld.world import build_world
+    >>> from rpt_core.tinyworld.pretrain import pretrain
     >>> model_dir = pretrain(build_world(seed=0), "runs/base-small", size="small")
 
 What it does, top to bottom:
@@ -16,12 +16,12 @@ What it does, top to bottom:
    careful habit with probability ``careful_rate`` and otherwise as the domain's shortcut (so the
    base has its skills only *latent*), plain documents (every fact of the knowledge domain as
    statements, the arithmetic table) and generic copying rows (:func:`copy_examples`).
-2. **Tokenizer**: byte-level BPE trained on that corpus (:func:`rpt_core.tinymodel.build_tokenizer`, chat template
+2. **Tokenizer**: byte-level BPE trained on that corpus (:func:`rpt_core.tinyworld.model.build_tokenizer`, chat template
    included), pre-tokenized exactly as ``AutoTokenizer`` will pre-tokenize it when it loads the model
    folder (for ``qwen2`` models transformers imposes Qwen2's split: single digits, a space is kept
    apart from a number); training encodes with the tokenizer re-loaded from the saved folder, so
    training and generation/RL see the same token ids.
-3. **Model**: a randomly initialised Qwen2 of a :data:`PRESETS` size (:func:`rpt_core.tinymodel.build_model`).
+3. **Model**: a randomly initialised Qwen2 of a :data:`PRESETS` size (:func:`rpt_core.tinyworld.model.build_model`).
 4. **Training**: next-token cross-entropy; on chat examples only the assistant part (solution +
    ``<|im_end|>``) is scored, on documents every token. Plain torch loop: AdamW, linear warm-up, a
    constant rate, then cosine decay to ``min_lr_ratio * lr`` (:func:`lr_at`), gradient clipping, shuffled batches of rows of similar
@@ -49,8 +49,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from .benchmarks.tinyworld import World
-from .tinymodel import build_model, build_tokenizer
+from .world import World
+from .model import build_model, build_tokenizer
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ def copy_examples(corpus: list[dict], count: int, seed: int) -> list[dict]:
     "In words: 5 2 12" -> "OK: five two twelve"), and "Repeat after me: <words of the corpus>". They
     teach what every domain needs and a tiny model otherwise learns late: to copy a token from its
     prompt (a number, a name) and to write a number in digits or in words."""
-    from .benchmarks.tinyworld import NUMBER_WORDS
+    from .world import NUMBER_WORDS
 
     rng = random.Random(f"{seed}:copy")
     words = sorted({w.strip(".,;:?()`") for row in corpus[:2000]
@@ -320,8 +320,8 @@ def publish(model_dir: str | Path, out_dir: str | Path, command: str) -> dict:
     model fingerprint (:func:`rpt_core.generate.model_fingerprint`), the sha256 of every file, the
     world (seed, version) and pretraining config it came from, ``command`` (how to rebuild it) and the
     git state. ``out_dir`` is replaced. Returns the ``published.json`` content."""
-    from .generate import model_fingerprint
-    from .manifest import git_state, utc_now
+    from ..generate import model_fingerprint
+    from ..manifest import git_state, utc_now
 
     source, out_dir = Path(model_dir), Path(out_dir)
     tmp = out_dir.with_name(out_dir.name + ".tmp")
@@ -346,7 +346,7 @@ def check_published(model_dir: str | Path, world: World | None = None) -> dict:
     match ``published.json``, and (given ``world``) it was pretrained on a world of the same seed and
     version, so the world's test and RL items are unseen by it. Returns ``published.json``; raises
     ValueError naming what differs and how to rebuild the base."""
-    from .generate import model_fingerprint
+    from ..generate import model_fingerprint
 
     path = Path(model_dir)
     if not (path / PUBLISHED).exists():

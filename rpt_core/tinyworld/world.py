@@ -2,7 +2,7 @@
 truth, small enough to run the paper's whole method (base models, RLVR per domain, evaluation of
 every domain, the statistics) on a CPU in minutes -- and to check that the method finds what is there.
 
-    >>> from rpt_core.benchmarks.tinyworld import build_world, planted_transfer
+    >>> from rpt_core.tinyworld.world import build_world, planted_transfer
     >>> world = build_world(seed=0)
     >>> sorted(world.test)[:3]
     ['tiny_code_cond', 'tiny_code_fn', 'tiny_code_list']
@@ -69,7 +69,7 @@ value; some hidden test tells the shortcut from the solution); knowledge shortcu
 by chance.
 
 Splits. Per domain there are three disjoint splits: ``pretrain`` (worked solutions for the base
-model, see :mod:`rpt_core.pretrain`), ``train`` (RL prompts) and ``test`` (the benchmarks). Items are
+model, see :mod:`rpt_core.tinyworld.pretrain`), ``train`` (RL prompts) and ``test`` (the benchmarks). Items are
 assigned to a split by a seeded hash of their *problem key* (the numbers and operations; for
 knowledge the question with its options), so no problem appears in two splits, and train and test
 items are distinct. The fact base itself is shared world knowledge: a test question asks about a
