@@ -7,14 +7,17 @@
     rpt check-data [BENCHMARK...]  load benchmarks, compare sizes, run the reference solutions upstream ships
     rpt train PARAMS               RLVR training (GRPO, DAPO, Dr. GRPO); resumes from its last checkpoint
     rpt run STUDY [--dry-run]      execute a study's notebooks with papermill into reports/<study>/<run-id>/
+    rpt run STUDY --force STEP     ... executing STEP even when its inputs are unchanged (others are reused)
     rpt validate FILE...           check study, training, evaluation or registry files without running them
-    rpt report                     rebuild every run's README and reports/index.{md,html}
+    rpt compare RUN_A RUN_B        two runs side by side: what changed, key numbers, accuracies, conclusions
+    rpt report                     rebuild every run's README, run page (index.html) and reports/index.{md,html}
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -180,15 +183,20 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     started = time.perf_counter()
     try:
-        result = run_study(study, reports_root=args.reports, run_id=args.run_id)
+        result = run_study(study, reports_root=args.reports, run_id=args.run_id, force=tuple(args.force or ()),
+                           command=" ".join(["rpt", *map(shlex.quote, sys.argv[1:])]) if sys.argv[1:2] == ["run"] else None)
     except StepFailed as exc:
         print(f"rpt run: error: {exc}", file=sys.stderr)
         return 1
+    except ValueError as exc:   # --force naming no step
+        print(f"rpt run: error: {exc}", file=sys.stderr)
+        return 2
     steps = result.manifest["steps"]
     width = max(len(s["name"]) for s in steps)
     print(f"\n{study.name}: {result.run_dir}")
     for s in steps:
-        print(f"  {s['name']:<{width}}  {s['status']:<7} {s['seconds']:>7.1f} s")
+        reused = f"  (reused from {s['reused_from']})" if s.get("reused_from") else ""
+        print(f"  {s['name']:<{width}}  {s['status']:<7} {s['seconds']:>7.1f} s{reused}")
     print(f"  {'total (wall)':<{width}}          {time.perf_counter() - started:>7.1f} s")
     return 0
 
@@ -235,8 +243,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare_runs
+
+    try:
+        text = compare_runs(args.run_a, args.run_b)
+    except ValueError as exc:
+        print(f"rpt compare: error: {exc}", file=sys.stderr)
+        return 2
+    if args.out:
+        from .atomic import write_atomic
+
+        write_atomic(args.out, text)
+    print(text, end="")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import refresh
+    from .site import refresh
 
     index_md, index_html = refresh(args.reports)
     print(f"wrote {index_md} and {index_html}")
@@ -288,13 +312,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--work-dir", help="caches of this run (training runs, generations) go here instead of the study's work_dir")
     p.add_argument("--set", action="append", metavar="NAME=VALUE",
                    help="set a shared param of the study (YAML value; repeatable), e.g. --set world_seed=1")
+    p.add_argument("--force", action="append", metavar="STEP",
+                   help="execute this step even if its notebook, parameters, code and inputs are unchanged (repeatable)")
     p.add_argument("--print-step", metavar="NAME",
                    help="print one step's resolved parameters as YAML (for papermill -f, e.g. per shard) and stop")
     p.set_defaults(func=cmd_run)
     p = sub.add_parser("validate", help="check params files (study, training, evaluation, registry)")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_validate)
-    p = sub.add_parser("report", help="rebuild run READMEs and reports/index.{md,html}")
+    p = sub.add_parser("compare", help="two runs side by side: what changed, key numbers, accuracies, conclusions")
+    p.add_argument("run_a", help="a run folder, e.g. reports/demo/<run-id> (the reference)")
+    p.add_argument("run_b", help="another run folder (yours)")
+    p.add_argument("--out", help="also write the Markdown here")
+    p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("report", help="rebuild run READMEs, run pages and reports/index.{md,html}")
     p.add_argument("--reports", default="reports")
     p.set_defaults(func=cmd_report)
     return parser

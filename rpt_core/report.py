@@ -10,7 +10,8 @@ A study run (:mod:`rpt_core.study`) leaves ``reports/<study>/<run-id>/`` with ``
   newest first. The HTML page is self-contained (inline CSS, no script, no network resource): the
   newest readable run of each study is expanded with its figures; older runs are collapsed
   (their images load lazily when opened);
-* :func:`refresh`: both of the above for the whole tree (what ``rpt report`` and ``rpt run`` call).
+* each run's own page, ``<run>/index.html``, and its rendered notebooks come from :mod:`rpt_core.site`,
+  whose ``refresh`` writes all of it for the whole tree (what ``rpt report`` and ``rpt run`` call).
 
 Every link is relative, so a reports folder can be copied, zipped or served as it is. Every text that
 comes from a manifest or a file name is escaped. A run whose ``manifest.json`` is missing or is not a
@@ -395,7 +396,10 @@ def _html_runs_table(runs: list[Run], root: Path) -> str:
             "<th>Key numbers</th><th>Links</th></tr>"]
     for run in runs:
         base = run.path.relative_to(root)
-        links = [a("README", base / "README.md")] if (run.path / "README.md").is_file() else []
+        if (run.path / "index.html").is_file():      # the run's page (rpt_core.site); else its Markdown
+            links = [a("report", base / "index.html")]
+        else:
+            links = [a("README", base / "README.md")] if (run.path / "README.md").is_file() else []
         if (run.path / "manifest.json").is_file():
             links.append(a("manifest", base / "manifest.json"))
         status = badge(run.status) + (f' <span class="error">{esc(run.problem)}</span>' if run.problem else "")
@@ -412,11 +416,13 @@ def _html_steps(run: Run, base: Path) -> str:
     rows = ["<table><tr><th>#</th><th>Step</th><th>Status</th><th>Time</th><th>Executed notebook</th><th>Error</th></tr>"]
     for i, step in enumerate(run.steps, 1):
         notebook = run.file(step.get("notebook"))
+        if notebook and run.file(str(Path(notebook).with_suffix(".html"))):
+            notebook = str(Path(notebook).with_suffix(".html"))   # the rendered page (rpt_core.site)
         error = step.get("error") or ""
         where = f"cell {step['cell']}: " if error and step.get("cell") is not None else ""
         rows.append(f"<tr><td>{i}</td><td>{esc(step.get('name', '?'))}</td><td>{badge(str(step.get('status', 'unknown')))}</td>"
                     f"<td>{fmt_seconds(step.get('seconds'))}</td>"
-                    f"<td>{a(Path(notebook).name, base / notebook) if notebook else MISSING}</td>"
+                    f"<td>{a(Path(notebook).stem, base / notebook) if notebook else MISSING}</td>"
                     f'<td><span class="error">{esc(where + str(error)) if error else ""}</span></td></tr>')
     return "<h4>Steps</h4>\n" + "\n".join(rows) + "</table>"
 
@@ -436,7 +442,7 @@ def _html_figures(run: Run, base: Path, lazy: bool) -> str:
     return '<h4>Figures</h4>\n<div class="figures">\n' + "\n".join(items) + "\n</div>"
 
 
-def _csv_as_html(path: Path, limit: int = HTML_TABLE_ROWS) -> str:
+def csv_as_html(path: Path, limit: int = HTML_TABLE_ROWS) -> str:
     """The first ``limit`` rows of a CSV file as an escaped HTML table; empty when it cannot be read."""
     try:
         with path.open(newline="", encoding="utf-8", errors="replace") as f:
@@ -458,7 +464,7 @@ def _html_tables(run: Run, base: Path) -> str:
     parts = ["<h4>Tables</h4>"]
     for name, files in tables.items():
         links = " · ".join(a(fmt.upper() if fmt != "tex" else "LaTeX", base / p.relative_to(run.path)) for fmt, p in files.items())
-        parts.append(f"<p><b>{esc(name)}</b> {links}</p>" + (_csv_as_html(files["csv"]) if "csv" in files else ""))
+        parts.append(f"<p><b>{esc(name)}</b> {links}</p>" + (csv_as_html(files["csv"]) if "csv" in files else ""))
     return "\n".join(parts)
 
 
@@ -476,8 +482,11 @@ def _html_run(run: Run, root: Path, expanded: bool) -> str:
     manifest = run.manifest or {}
     summary = (f"{esc(run.run_id)} {badge(run.status)} "
                f'<span class="muted">{fmt_time(run.started)} · {fmt_seconds(run.seconds)} · commit {esc(fmt_commit(run.git))}</span>')
-    meta = (f'<p class="muted">Finished {fmt_time(parse_time(manifest.get("finished_at")))} · '
-            f'{a("README.md", base / "README.md") if (run.path / "README.md").is_file() else ""} '
+    if (run.path / "index.html").is_file():
+        page = a("run report", base / "index.html")
+    else:
+        page = a("README.md", base / "README.md") if (run.path / "README.md").is_file() else ""
+    meta = (f'<p class="muted">Finished {fmt_time(parse_time(manifest.get("finished_at")))} · {page} '
             f'{a("manifest.json", base / "manifest.json")}</p>')
     body = [meta, _html_steps(run, base), _html_figures(run, base, lazy=not expanded), _html_tables(run, base),
             _html_data(run, base)]
@@ -519,14 +528,5 @@ def build_index(reports_root: str | Path = "reports") -> tuple[Path, Path]:
             write_atomic(root / "index.html", index_html(studies, root)))
 
 
-def refresh(reports_root: str | Path = "reports") -> tuple[Path, Path]:
-    """Rewrite ``README.md`` of every readable run, then the index; unreadable runs are only listed."""
-    for runs in find_runs(reports_root).values():
-        for run in runs:
-            if run.manifest is not None:
-                write_atomic(run.path / "README.md", run_readme(run))
-    return build_index(reports_root)
-
-
 __all__ = ["Run", "read_run", "find_runs", "run_readme", "write_run_readme", "index_markdown", "index_html",
-           "build_index", "refresh"]
+           "build_index", "csv_as_html"]

@@ -156,11 +156,15 @@ def grpo_config(config: TrainConfig, rl: dict[str, Any], device: str):
 
 # ------------------------------------------------------------------------------------------------ data
 
+TINYWORLD_SETS = "tinyworld-"   # prefix of the tiny world's training sets (see training_items)
+
+
 def training_items(config: TrainConfig) -> list[Item]:
     """The run's training items: one set, or several mixed (the paper's mixed-domain run).
 
     ``data.sets`` holds registered training-set names (``rpt list training``) or ``.jsonl`` files of
-    items, not both. ``data.size`` caps each set (default 40,000 for one set, 13,333 per set in a
+    items, not both. ``tinyworld-<domain>`` names the RL prompts of the tiny world the published
+    bases were pretrained for (seed 0), built in memory: training on it needs no files. ``data.size`` caps each set (default 40,000 for one set, 13,333 per set in a
     mix). Order: ``datasets``' shuffle with ``data.seed`` (``null`` keeps the source order); a mix is
     concatenated and shuffled again with the same seed, as the authors built theirs.
     """
@@ -168,6 +172,17 @@ def training_items(config: TrainConfig) -> list[Item]:
 
     data = config.data
     size = data.size or (40_000 if len(data.sets) == 1 else 13_333)
+    tiny = [name for name in data.sets if name.startswith(TINYWORLD_SETS)]
+    if tiny:
+        from .tinyworld.world import DOMAINS, build_world
+
+        unknown = sorted({n.removeprefix(TINYWORLD_SETS) for n in tiny} - set(DOMAINS))
+        if unknown or len(tiny) != len(data.sets):
+            raise ValueError(f"data.sets {data.sets}: tiny-world sets are {', '.join(TINYWORLD_SETS + d for d in DOMAINS)}, "
+                             "not mixed with other sets")
+        world = build_world(seed=0)
+        parts = [shuffled(world.train[n.removeprefix(TINYWORLD_SETS)], data.seed)[:size] for n in tiny]
+        return parts[0] if len(parts) == 1 else shuffled([item for part in parts for item in part], data.seed)
     files = [name for name in data.sets if name.endswith(".jsonl")]
     if files and len(files) != len(data.sets):
         raise ValueError(f"data.sets {data.sets}: use either training-set names or .jsonl files, not both")
@@ -334,6 +349,13 @@ def config_fingerprint(config: TrainConfig, rl: dict, data_sha256: str) -> str:
                "data": data_sha256, "save_steps": config.save_steps,
                "generation": config.runtime.generation}
     return hashlib.sha256(json.dumps(decided, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def checkpoint_steps(models, run: str) -> dict[str, int]:
+    """``{model name: step}`` of the checkpoints of training run ``run`` among ``models`` (names):
+    :func:`trained_models` names them ``<run>@<step>``."""
+    pattern = re.compile(re.escape(run) + r"@(\d+)")
+    return {name: int(m.group(1)) for name in models if (m := pattern.fullmatch(str(name)))}
 
 
 def checkpoints(out_dir: str | Path) -> list[tuple[int, Path]]:

@@ -37,6 +37,9 @@ class PageCheck:
     errors: list[str] = field(default_factory=list)     # console errors, uncaught exceptions, failed loads
     images: list[dict] = field(default_factory=list)    # {"src", "naturalWidth", "complete"} per <img>
     requests: list[str] = field(default_factory=list)   # every URL the page requested
+    links: list[str] = field(default_factory=list)      # every <a href>, resolved to a URL
+    text: str = ""                                      # the rendered text (document.body.innerText)
+    probe: Any = None                                   # the value of the ``probe`` expression, if given
 
     @property
     def broken_images(self) -> list[str]:
@@ -168,8 +171,16 @@ def _page_errors(events: list[dict], session: str) -> tuple[list[str], list[str]
     return errors, requests
 
 
-def check_page(page: str | Path, timeout: float = 60) -> PageCheck:
+_CONTENT_JS = """({links: Array.from(document.querySelectorAll('a[href]')).map(a => a.href),
+  text: document.body ? document.body.innerText : ''})"""
+
+
+def check_page(page: str | Path, timeout: float = 60, probe: str | None = None,
+               screenshot: str | Path | None = None) -> PageCheck:
     """Load ``page`` (a local file) in headless Chromium and report what went wrong.
+
+    ``probe``: a JavaScript expression (may be a promise) evaluated after the page settled; its value
+    is returned in ``probe``. ``screenshot``: write a PNG of the top of the page (1280 x 900) there.
 
     Listens to the DevTools Runtime, Log and Network events from before navigation until every image
     settled (lazy and collapsed ones are forced to load, see ``_IMAGES_JS``), so a broken ``<img>``,
@@ -192,6 +203,18 @@ def check_page(page: str | Path, timeout: float = 60) -> PageCheck:
             browser.wait_for("Page.loadEventFired", session, timeout)
             images = browser.send("Runtime.evaluate", {"expression": _IMAGES_JS, "awaitPromise": True,
                                                        "returnByValue": True}, session=session, timeout=timeout)
+            content = browser.send("Runtime.evaluate", {"expression": _CONTENT_JS, "returnByValue": True},
+                                   session=session, timeout=timeout).get("result", {}).get("value") or {}
+            probed = browser.send("Runtime.evaluate", {"expression": probe, "awaitPromise": True, "returnByValue": True},
+                                  session=session, timeout=timeout).get("result", {}).get("value") if probe else None
+            if screenshot:
+                import base64
+
+                browser.send("Emulation.setDeviceMetricsOverride", {"width": 1280, "height": 900, "deviceScaleFactor": 1,
+                                                                   "mobile": False}, session=session)
+                shot = browser.send("Page.captureScreenshot", {"format": "png"},
+                                    session=session, timeout=timeout)
+                Path(screenshot).write_bytes(base64.b64decode(shot["data"]))
             browser.send("Runtime.evaluate", {"expression": "1"}, session=session)   # flush pending events
         except (RuntimeError, TimeoutError) as exc:
             log.seek(0)
@@ -199,6 +222,7 @@ def check_page(page: str | Path, timeout: float = 60) -> PageCheck:
         finally:
             browser.close()
     errors, requests = _page_errors(browser.events, session)
-    return PageCheck(url, errors, images.get("result", {}).get("value") or [], requests)
+    return PageCheck(url, errors, images.get("result", {}).get("value") or [], requests,
+                     content.get("links") or [], content.get("text") or "", probed)
 
 

@@ -20,7 +20,8 @@ import pytest
 
 from rpt_core.manifest import write_manifest
 from browser import check_page, chromium_binary
-from rpt_core.report import build_index, find_runs, read_run, refresh, write_run_readme
+from rpt_core.report import build_index, find_runs, read_run, write_run_readme
+from rpt_core.site import refresh
 from rpt_core.tables import write_table
 
 DONE = "20261126T051752Z-3f2a9c1"

@@ -105,19 +105,61 @@ def test_small_study_runs_end_to_end_and_a_rerun_reuses_the_caches(study_root):
     assert final["completion"].tolist() == last["completion"].tolist()
     assert (reports / "index.md").exists() and (reports / "index.html").exists() and (run / "README.md").exists()
     assert manifest["key_numbers"]
-    from browser import check_page
+    check_site(reports, run)
 
-    page = check_page(reports / "index.html")   # a real headless Chromium
-    assert not page.errors and not page.broken_images and not page.external_requests
-    assert sum(1 for img in page.images if "fig2_id_ood" in img["src"]) == 1
-
+    # nothing changed: every step is reused from run-1, none executed
     second = run_study(load_study(study_root / "small.yaml"), reports_root=reports, run_id="run-2", progress=False)
-    log = pd.read_csv(second.run_dir / "data" / "generation_log_evaluate.csv")
-    assert (log["generated"] == 0).all() and (log["from cache"] > 0).all(), "a rerun must not regenerate"
-    executed = nbformat.read(second.run_dir / "notebooks" / "train.ipynb", as_version=4)
-    assert "reused a finished run" in json.dumps([c.get("outputs") for c in executed.cells])
+    assert {s["reused_from"] for s in second.manifest["steps"]} == {"run-1"}
+    assert second.manifest["key_numbers"] == manifest["key_numbers"]
     old, new = (pd.read_parquet(r.run_dir / "data" / "records" / "tiny-rl.parquet") for r in (first, second))
     pd.testing.assert_frame_equal(old, new)
+    assert (second.run_dir / "figures" / "fig2_id_ood.png").read_bytes() == (run / "figures" / "fig2_id_ood.png").read_bytes()
+
+    # --force: evaluate runs again but finds every generation cached; the rest is reused
+    third = run_study(load_study(study_root / "small.yaml"), reports_root=reports, run_id="run-3", progress=False,
+                      force=("evaluate",))
+    assert {s["name"] for s in third.manifest["steps"] if not s.get("reused_from")} == {"evaluate"}
+    log = pd.read_csv(third.run_dir / "data" / "generation_log_evaluate.csv")
+    assert (log["generated"] == 0).all() and (log["from cache"] > 0).all(), "a rerun must not regenerate"
+    with pytest.raises(ValueError, match="no such step"):
+        run_study(load_study(study_root / "small.yaml"), reports_root=reports, run_id="run-4", force=("nope",))
+
+    from rpt_core.compare import compare_runs
+
+    text = compare_runs(run, third.run_dir)
+    assert "## Conclusions (0 flipped)" in text and "| tiny-rl | yes_math |" in text
+
+
+def check_site(reports: Path, run: Path) -> None:
+    """Click through the static site in headless Chromium: index -> run page -> executed notebook
+    page -> interactive figure; each renders, nothing is raw Markdown, no link is broken, nothing
+    leaves the machine."""
+    from urllib.parse import unquote, urlparse
+
+    from browser import check_page
+
+    def ok(page, probe=None):
+        result = check_page(page, probe=probe)
+        assert not result.errors and not result.broken_images and not result.external_requests, (page, result)
+        targets = [Path(unquote(urlparse(u).path)) for u in result.links if u.startswith("file:")]
+        assert all(t.exists() for t in targets), [t for t in targets if not t.exists()]
+        assert "](" not in result.text and "|---" not in result.text, "raw Markdown on the page"
+        return result
+
+    index = ok(reports / "index.html")
+    assert sum(1 for img in index.images if "fig2_id_ood" in img["src"]) == 1
+    assert (run / "index.html").resolve().as_uri() in index.links
+    page = ok(run / "index.html")
+    assert "How to reproduce" in page.text and "rpt run" in page.text and "Key numbers" in page.text
+    notebook = run / "notebooks" / "observational.html"
+    assert notebook.resolve().as_uri() in page.links
+    rendered = ok(notebook)
+    assert "Observational study" in rendered.text and len(rendered.images) >= 1   # outputs included
+    figure = run / "figures" / "fig2_id_ood.html"
+    assert figure.resolve().as_uri() in page.links
+    drawn = ok(figure, probe="new Promise(done => setTimeout(() => done("
+                             "document.querySelectorAll('#figure svg, #figure canvas').length), 1500))")
+    assert drawn.probe >= 1, "the interactive figure did not draw"
 
 
 @pytest.mark.slow
@@ -257,3 +299,27 @@ def test_key_numbers_from_parallel_steps_are_all_kept(tmp_path):
         pool.map(_record, [(tmp_path, w) for w in range(4)])
     numbers = read_key_numbers(tmp_path)
     assert len(numbers) == 80 and list(numbers) == sorted(numbers)
+
+
+def test_heartbeat_shows_the_running_cell_and_its_progress_bar(tmp_path, capsys):
+    from rpt_core.study import Heartbeat, notebook_progress
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("run()"), nbformat.v4.new_code_cell("y")]
+    nb.cells[1].metadata["papermill"] = {"status": "running"}
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stderr", text=(
+        "generate tiny-s:  10%|█         | 26/256 [00:05<00:44,  5.1it/s]\r"
+        "generate tiny-s:  45%|████▌     | 115/256 [00:30<00:37,  3.80it/s]"))]
+    path = tmp_path / "step.ipynb"
+    nbformat.write(nb, path)
+    assert notebook_progress(path) == ", cell 2/3: generate tiny-s:  45% 115/256 [00:30<00:37,  3.80it/s]"
+    assert notebook_progress(tmp_path / "not-yet.ipynb") == ""
+    beat = Heartbeat("s", tmp_path, interval=0.05)
+    beat.start("evaluate", path)
+    import time
+
+    time.sleep(0.3)
+    beat.stop("evaluate")
+    beat.close()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all("evaluate: running" in line and "115/256" in line for line in lines)

@@ -1,0 +1,53 @@
+"""What every study notebook does first, in one place.
+
+* :func:`setup`: the run folder's ``figures/``, ``tables/`` and ``data/`` (created), as paths, under
+  new names, so a notebook never rebinds its ``run_dir`` / ``work_dir`` parameters (re-running a
+  cell in JupyterLab then behaves like the first run).
+* :func:`records_source`: where an analysis notebook reads its records: the ones its ``records_dir``
+  parameter names, else its own run's ``data/records``, else, opened on its own in JupyterLab, the
+  committed reference run of the demo study (:data:`REFERENCES`), so every analysis notebook runs
+  top to bottom with its default parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+REFERENCES = REPO_ROOT / "reports" / "references.json"   # study -> its committed reference run folder
+
+
+def setup(run_dir: str | Path, work_dir: str | Path) -> tuple[Path, Path]:
+    """Create ``<run_dir>/{figures,tables,data}``; return ``(run_dir, work_dir)`` as paths."""
+    report = Path(run_dir)
+    for folder in ("figures", "tables", "data"):
+        (report / folder).mkdir(parents=True, exist_ok=True)
+    return report, Path(work_dir)
+
+
+def reference_run(study: str = "demo") -> Path:
+    """The committed reference run folder of ``study`` (``reports/references.json``)."""
+    try:
+        references = json.loads(REFERENCES.read_text())
+    except (OSError, ValueError) as exc:
+        raise FileNotFoundError(f"{REFERENCES}: cannot read the reference runs ({exc})") from None
+    if study not in references:
+        raise KeyError(f"no reference run of study {study!r} in {REFERENCES}; known: {', '.join(references)}")
+    return REFERENCES.parent / references[study]
+
+
+def records_source(records_dir: str | Path | list | None, run_dir: str | Path, study: str = "demo") -> Path | list:
+    """``records_dir`` when given; else ``<run_dir>/data/records`` when it holds records; else the
+    reference run's records (a notebook opened on its own), with a note saying so."""
+    if records_dir:
+        return records_dir
+    own = Path(run_dir) / "data" / "records"
+    if any(own.glob("*.parquet")):
+        return own
+    reference = reference_run(study) / "data" / "records"
+    print(f"records: none in {own}; reading the committed reference run {reference.parent.parent}")
+    return reference
+
+
+__all__ = ["setup", "reference_run", "records_source", "REFERENCES"]
