@@ -431,6 +431,7 @@ def notebook_progress(notebook: Path) -> str:
         return ""
     text = "".join(o.get("text", "") if isinstance(o.get("text"), str) else "".join(o.get("text", []))
                    for o in cells[index].get("outputs", []) if o.get("output_type") == "stream")
+    text = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text)   # tqdm's cursor moves between nested bars
     lines = [line.strip() for line in re.split(r"[\r\n]+", text) if line.strip()]
     last = re.sub(r"\|[^|]*\|", "", lines[-1]).strip() if lines else ""
     return f", cell {index + 1}/{len(cells)}" + (f": {last[:150]}" if last else "")

@@ -309,7 +309,7 @@ def test_heartbeat_shows_the_running_cell_and_its_progress_bar(tmp_path, capsys)
     nb.cells[1].metadata["papermill"] = {"status": "running"}
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", name="stderr", text=(
         "generate tiny-s:  10%|█         | 26/256 [00:05<00:44,  5.1it/s]\r"
-        "generate tiny-s:  45%|████▌     | 115/256 [00:30<00:37,  3.80it/s]"))]
+        "\x1b[Agenerate tiny-s:  45%|████▌     | 115/256 [00:30<00:37,  3.80it/s]"))]
     path = tmp_path / "step.ipynb"
     nbformat.write(nb, path)
     assert notebook_progress(path) == ", cell 2/3: generate tiny-s:  45% 115/256 [00:30<00:37,  3.80it/s]"
