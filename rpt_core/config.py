@@ -230,7 +230,7 @@ def load_eval_config(path: str | Path | dict, overrides: dict | None = None, sou
     if "model" in raw:
         require("models" not in raw, source, "model", "give either model (one) or models (a list), not both")
         raw["models"] = [raw.pop("model")]
-    top = {f.name: f for f in fields(EvalConfig)}
+    top = [f.name for f in fields(EvalConfig)]
     unknown = sorted(set(raw) - set(top))
     require(not unknown, source, ", ".join(unknown), f"unknown field(s); allowed: {', '.join(top)}")
     require(isinstance(raw.get("benchmarks"), list) and raw["benchmarks"], source, "benchmarks", "must be a non-empty list")
@@ -261,15 +261,14 @@ def load_eval_config(path: str | Path | dict, overrides: dict | None = None, sou
     require(0 < sampling.top_p <= 1, source, "sampling.top_p", f"{sampling.top_p!r}: must be in (0, 1]")
     require(sampling.max_new_tokens >= 1, source, "sampling.max_new_tokens", "must be a positive integer")
 
-    rest = {k: v for k, v in raw.items() if k not in ("models", "benchmarks", "sampling", "shard")}
-    rest = {k: str(v) if k in ("work_dir", "out_dir") and isinstance(v, Path) else v for k, v in rest.items()}
-    config = build_section(EvalConfig, {**rest, "benchmarks": [], "models": []}, "", source)
+    rest = {k: str(v) if isinstance(v, Path) else v for k, v in raw.items() if k not in ("models", "benchmarks", "sampling", "shard")}
+    config = build_section(EvalConfig, {**rest, "models": models, "benchmarks": choices, "sampling": sampling,
+                                        "shard": parse_shard(raw.get("shard", "0/1"), source)}, "", source)
     require_choice(config.backend, BACKENDS, source, "backend")
     for name in ("batch_size", "tensor_parallel_size", "data_parallel_size", "threads", "max_model_len"):
         value = getattr(config, name)
         require(value is None or value >= 1, source, name, f"must be a positive integer, got {value!r}")
-    return EvalConfig(**{**{f: getattr(config, f) for f in top}, "models": models, "benchmarks": choices,
-                         "sampling": sampling, "shard": parse_shard(raw.get("shard", "0/1"), source)})
+    return config
 
 
 # --------------------------------------------------------------------------------------------------

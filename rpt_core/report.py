@@ -98,6 +98,10 @@ class Run:
         git = (self.manifest or {}).get("git")
         return git if isinstance(git, dict) else {}
 
+    def page(self, notebook: str | None) -> str | None:
+        """The rendered HTML page (:mod:`rpt_core.site`) of an executed notebook of this run, if written."""
+        return self.file(str(Path(notebook).with_suffix(".html"))) if notebook else None
+
     def file(self, relative: Any) -> str | None:
         """``relative`` (a manifest path) if it names an existing file inside the run folder, else ``None``."""
         if not isinstance(relative, str) or not relative:
@@ -416,8 +420,7 @@ def _html_steps(run: Run, base: Path) -> str:
     rows = ["<table><tr><th>#</th><th>Step</th><th>Status</th><th>Time</th><th>Executed notebook</th><th>Error</th></tr>"]
     for i, step in enumerate(run.steps, 1):
         notebook = run.file(step.get("notebook"))
-        if notebook and run.file(str(Path(notebook).with_suffix(".html"))):
-            notebook = str(Path(notebook).with_suffix(".html"))   # the rendered page (rpt_core.site)
+        notebook = run.page(notebook) or notebook
         error = step.get("error") or ""
         where = f"cell {step['cell']}: " if error and step.get("cell") is not None else ""
         rows.append(f"<tr><td>{i}</td><td>{esc(step.get('name', '?'))}</td><td>{badge(str(step.get('status', 'unknown')))}</td>"

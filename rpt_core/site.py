@@ -109,7 +109,7 @@ def _steps(run: Run) -> str:
     rows = ["<table><tr><th>#</th><th>Step</th><th>Status</th><th>Time</th><th>Executed notebook</th><th>Error</th></tr>"]
     for i, step in enumerate(run.steps, 1):
         notebook = run.file(step.get("notebook"))
-        rendered = run.file(str(Path(notebook).with_suffix(".html"))) if notebook else None
+        rendered = run.page(notebook)
         links = (" · ".join(([a(Path(rendered).stem, rendered)] if rendered else []) + [a(".ipynb", notebook)])
                  if notebook else MISSING)
         status = badge(str(step.get("status", "unknown")))

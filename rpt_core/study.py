@@ -347,9 +347,9 @@ def run_study(study: Study, reports_root: str | Path = "reports", run_id: str | 
             continue
         stored = [None if s.name in force else store.get(k) for s, k in zip(group, keys)]
         if all(stored):
+            stored[0].restore(run_dir)   # a group's steps share one record of what the group wrote
+            record_key_numbers(run_dir, **stored[0].key_numbers)
             for step, previous in zip(group, stored):
-                previous.restore(run_dir)
-                record_key_numbers(run_dir, **previous.key_numbers)
                 entries[step.name].update(status="done", started_at=utc_now(), seconds=0.0,
                                           reused_from=previous.run_id, original_seconds=previous.seconds)
                 say(f"step {step.name} unchanged: outputs reused from run {previous.run_id}")
