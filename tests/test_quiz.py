@@ -70,5 +70,5 @@ def test_study_checks_accept_the_quiz_and_installed_gguf_references(tmp_path):
     assert "no such GGUF file" in hub_id_problem(str(tmp_path / "missing.gguf"))
     study = load_study("params/smollm.yaml")
     assert check_study(study) == []  # arith_quiz is written by the study's data step, not yet here
-    evaluate_step = next(s for s in study.steps if s.name == "evaluate")
-    assert evaluate_step.params["items_dir"] == ["runs/smollm/quiz/test", "runs/smollm/world/test"]
+    evaluate_step = next(s for s in study.steps if s.name == "evaluate-base")
+    assert evaluate_step.params["items_dir"] == "runs/smollm/realtasks/test"

@@ -1,0 +1,75 @@
+"""The hf backend's shared-prefix decoding and the grouped-heads attention: faster, and the same
+tokens as transformers' own generate."""
+
+import pytest
+import torch
+
+from rpt_core.attention import grouped_attention
+from rpt_core.generate import HFGenerator, Sampling, _batches, _sample
+
+
+def _prompts():
+    shared = "Answer with ANSWER: <n>.\n\nWhat is 1 + 1?\nANSWER: 2\n\n"
+    return [shared + q for q in ("What is 2 + 2?", "What is 3 + 4? Think.", "yes or no?")]
+
+
+def test_greedy_shared_prefix_decoding_equals_transformers_generate(tiny_model):
+    generator = HFGenerator(tiny_model, chat=False, dtype="float32", batch_size=8)
+    prompts = [p for p in _prompts() for _ in range(2)]   # each prompt twice, as repeats are
+    ours = generator.generate(prompts, Sampling(temperature=0, max_new_tokens=12), [0] * len(prompts))
+    reference = []
+    tokenizer, lm = generator.tokenizer, generator.lm
+    lm.set_attn_implementation("sdpa")
+    for prompt in prompts:   # one at a time: no padding at all
+        ids = tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+        out = lm.generate(**ids, max_new_tokens=12, do_sample=False, pad_token_id=tokenizer.pad_token_id)
+        reference.append(out[0, ids["input_ids"].shape[1]:].tolist())
+    eos = lm.generation_config.eos_token_id
+    for completion, ids in zip(ours, reference):
+        stop = next((i for i, t in enumerate(ids) if t == eos), None)
+        kept = ids if stop is None else ids[:stop]
+        assert completion.text == tokenizer.decode(kept, skip_special_tokens=True)
+        assert completion.tokens == len(kept) + (stop is not None)
+        assert completion.finish_reason == ("length" if stop is None else "stop")
+
+
+def test_repeats_stay_in_one_batch_and_order_is_kept():
+    encoded = [[1, 2], [1, 3], [1, 2], [1, 3], [1, 4]]
+    assert _batches(encoded, 4) == [[0, 2, 1, 3], [4]]
+    assert sorted(i for b in _batches(encoded, 2) for i in b) == list(range(5))
+    assert all(len(b) <= 2 for b in _batches(encoded, 2))
+
+
+def test_nucleus_sampling_is_exact_with_few_candidates():
+    torch.manual_seed(0)
+    logits = torch.randn(4, 50) * 3
+    sampling = Sampling(temperature=0.7, top_p=0.9, max_new_tokens=1)
+    probs = torch.softmax(logits / 0.7, -1)
+    ordered, order = probs.sort(-1, descending=True)
+    nucleus = [set(order[r, :int((ordered[r].cumsum(0) - ordered[r] <= 0.9).sum())].tolist()) for r in range(4)]
+    # the candidate search (4 of 50) and the full sort draw the same tokens from one seed
+    few = [_sample(logits, sampling, torch.Generator().manual_seed(s), candidates=4) for s in range(200)]
+    full = [_sample(logits, sampling, torch.Generator().manual_seed(s), candidates=50) for s in range(200)]
+    drawn = torch.stack(few)
+    assert all(set(drawn[:, r].tolist()) <= nucleus[r] for r in range(4))
+    assert torch.equal(drawn, torch.stack(full))
+    assert len(set(drawn[:, 0].tolist())) > 1   # it samples
+
+
+def test_grouped_attention_matches_the_default_under_a_padding_mask(tiny_model):
+    from transformers import AutoModelForCausalLM
+
+    default = AutoModelForCausalLM.from_pretrained(tiny_model, attn_implementation="sdpa").eval()
+    grouped = AutoModelForCausalLM.from_pretrained(tiny_model, attn_implementation=grouped_attention()).eval()
+    assert grouped.config.num_key_value_heads < grouped.config.num_attention_heads
+    ids = torch.randint(3, 300, (3, 9))
+    mask = torch.ones_like(ids)
+    mask[0, :4] = 0
+    mask[1, 2:5] = 0   # padding in the middle, as after a shared prefix
+    with torch.no_grad():
+        a, b = default(ids, attention_mask=mask).logits, grouped(ids, attention_mask=mask).logits
+    assert torch.allclose(a[mask.bool()], b[mask.bool()], atol=1e-5)
+    with pytest.raises(ValueError, match="allowed: default, grouped"):
+        from rpt_core.config import load_train_config
+
+        load_train_config({"model": {"path": tiny_model}, "data": {"sets": ["x.jsonl"]}, "runtime": {"attention": "fast"}})
