@@ -636,3 +636,56 @@ def test_pooled_ci_over_models_sharing_a_base_covers_by_simulation():
         row = stats.transfer_matrix(st).iloc[0]
         covered += row["ci_low"] <= true_delta <= row["ci_high"]
     assert 0.90 <= covered / sims <= 0.985, covered
+
+
+# ------------------------------------------------------------- placebo, verdicts, the band check
+
+def test_placebo_adjusted_delta_is_rpt_minus_placebo_and_pairs_by_item():
+    big = {"m": ("math", 150, 4), "c": ("code", 150, 4), "k": ("knowledge", 150, 4)}
+    records = synthetic_records({"base": {}, "placebo": {"math": 0.4, "code": 0.4, "knowledge": 0.4},
+                                 "rl-math": {"math": 1.5, "code": 0.4, "knowledge": 0.4}}, benches=big)
+    adjusted = stats.placebo_adjusted(records, [("rl-math", "base", ("math",))], "placebo", n_boot=300)
+    assert set(adjusted["base"]) == {"placebo"} and list(adjusted["set"]) == ["math", "code", "knowledge"]
+    acc = records.groupby(["model", "domain"])["correct"].mean() * 100
+    for row in adjusted.itertuples():
+        assert row.delta == pytest.approx(acc["rl-math", row.set] - acc["placebo", row.set])
+    by_set = adjusted.set_index("set")
+    assert by_set.loc["math", "p_delta"] < 0.01 and by_set.loc["math", "ci_low"] > 0   # the reward's own effect
+    assert by_set.loc["code", "ci_low"] < 0 < by_set.loc["code", "ci_high"]           # placebo-level elsewhere
+    # over the base, the same model "transfers" to code: only the placebo shows that was training alone
+    over_base = stats.comparisons(stats.strata(records, [("rl-math", "base", ("math",))], n_boot=300), ("code",))
+    assert over_base.iloc[0]["p_delta"] < 0.05
+
+
+def test_transfer_verdicts_in_words_and_beside_the_paper():
+    matrix = pd.DataFrame([
+        {"train_domains": "math", "eval_domain": "math", "in_domain": True, "delta": 8.0, "ci_low": 4.0, "ci_high": 12.0, "p_delta": 0.001},
+        {"train_domains": "math", "eval_domain": "code", "in_domain": False, "delta": 1.0, "ci_low": -2.0, "ci_high": 4.0, "p_delta": 0.4},
+        {"train_domains": "math", "eval_domain": "knowledge", "in_domain": False, "delta": -3.0, "ci_low": -5.0, "ci_high": -1.0, "p_delta": 0.01}])
+    text = stats.describe_transfer(matrix)
+    assert "RL on **math** → math (in domain): gain of +8.0 pp" in text
+    assert "→ code (transfer): no measurable transfer: +1.0 pp (95% CI -2.0 to +4.0 pp)" in text
+    assert "→ knowledge (transfer): loss of -3.0 pp" in text
+    reported = {"paper": {"version": "v3"}, "numbers": [
+        {"kind": "transfer", "train": "math", "eval": "code", "value": "gain", "section": "RQ2"},
+        {"kind": "transfer", "train": "math", "eval": "knowledge", "value": "none", "section": "RQ2"},
+        {"kind": "transfer", "train": "code", "eval": "math", "value": "gain", "section": "RQ2"}]}
+    side = stats.transfer_statements(reported, matrix)
+    assert list(side["reproduced"]) == ["none", "loss"] and not side["agrees"].any()   # code -> math: not in the run
+    with pytest.raises(ValueError, match="allowed: gain, none, loss"):
+        stats.load_reported({"numbers": [{"kind": "transfer", "train": "math", "eval": "code", "value": "yes", "section": "x"}]})
+    assert len(stats.load_reported("params/paper/reported.yaml")["numbers"]) > 4
+
+
+def test_band_check_reports_pass_at_k_format_and_the_band():
+    rows = []
+    for item in range(4):   # item 0 always right, 1 half, 2 and 3 never; item 3 never answers
+        for sample in range(4):
+            correct = item == 0 or (item == 1 and sample < 2)
+            rows.append(("base", "b", "math", f"i{item}", sample, correct, "no_answer" if item == 3 else "ok"))
+    records = pd.DataFrame(rows, columns=["model", "benchmark", "domain", "item_id", "sample_index", "correct", "reason"])
+    check = stats.band_check(records, k=4, band=(15, 85)).iloc[0]
+    assert check["accuracy"] == pytest.approx(37.5) and check["pass_at_4"] == pytest.approx(50.0)
+    assert check["answered"] == pytest.approx(75.0) and check["in_band"]
+    assert not stats.band_check(records, k=4, band=(40, 85)).iloc[0]["in_band"]
+    assert np.isnan(stats.band_check(records, k=8).iloc[0]["pass_at_8"])   # fewer than 8 samples per item
