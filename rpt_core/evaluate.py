@@ -133,9 +133,11 @@ def verdict_path(cache_dir: str | Path, fingerprint: str) -> Path:
 
 
 def generate_missing(generator: Generator, samples: list[Sample], cache: GenerationCache,
-                     sampling: Sampling, chunk: int = 64) -> int:
-    """Generate every sample not yet in ``cache``, storing each chunk as soon as it is done.
-    Returns how many samples were generated."""
+                     sampling: Sampling, chunk: int | None = None) -> int:
+    """Generate every sample not yet in ``cache``, storing each chunk as soon as it is done; a chunk
+    is the generator's batch (``batch_size``; 64 when it has none). Returns how many samples were
+    generated."""
+    chunk = chunk or getattr(generator, "batch_size", None) or 64
     todo = [s for s in samples if s.key not in cache.entries]
     progress = tqdm(total=len(todo), desc=f"generate {Path(generator.model).name}", disable=not todo)
     for start in range(0, len(todo), chunk):

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from tqdm.auto import tqdm
 
 from .attention import grouped_attention
 from .config import BACKENDS, Sampling  # noqa: F401  (Sampling: part of this module's API)
@@ -110,7 +109,7 @@ class HFGenerator:
         eos = self.lm.generation_config.eos_token_id
         eos_ids = sorted(set(eos if isinstance(eos, list) else [eos if eos is not None else self.tokenizer.eos_token_id]))
         results: list[Completion | None] = [None] * len(prompts)
-        for rows in tqdm(_batches(encoded, self.batch_size), desc="generate (hf)", leave=False):
+        for rows in _batches(encoded, self.batch_size):
             tokens = _decode_shared(self.lm, [encoded[i] for i in rows], sampling, seeds[rows[0]], eos_ids,
                                     self.tokenizer.pad_token_id, self.device)
             for i, generated in zip(rows, tokens):
