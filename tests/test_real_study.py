@@ -18,7 +18,7 @@ def reduced_study(tmp_path) -> dict:
     raw = yaml.safe_load(open("params/smollm.yaml"))
     raw["work_dir"] = str(tmp_path / "work")
     raw["params"].update(n_boot=50, threads=2)
-    raw["workers"] = 1
+    raw["workers"] = 2
     for step in raw["steps"]:
         params = step.setdefault("params", {})
         if step["notebook"] == "realtasks":
