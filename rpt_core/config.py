@@ -328,6 +328,8 @@ class TrainRuntime:
     gradient_checkpointing: bool = False
     attention: str = "default"          # default | grouped: the model's own attention, or grouped-query
     #                                     heads kept grouped under a padding mask (rpt_core.attention)
+    shared_prompts: bool = False        # each group's prompt runs once to sample and to score its rollouts
+    #                                     (rpt_core.shared_prompts; one process, transformers generation)
     num_processes: int | None = None    # devices in the job; null: WORLD_SIZE from the launcher, else 1
     reward_workers: int = 8             # threads verifying completions
     threads: int | None = None          # torch CPU threads (null: torch's default); set it when runs share cores
@@ -401,6 +403,9 @@ def load_train_config(path: str | Path | dict, overrides: dict | None = None, so
     require(config.runtime.generation != "vllm_server" or config.runtime.vllm_server_base_url, source,
            "runtime.vllm_server_base_url", "is required when runtime.generation is vllm_server")
     processes = config.runtime.num_processes or 1
+    require(not config.runtime.shared_prompts or (config.runtime.generation == "transformers" and processes == 1),
+           source, "runtime.shared_prompts", "needs runtime.generation transformers and one process, got "
+           f"generation {config.runtime.generation!r} with {processes} process(es)")
     rollouts = rl.prompts_per_step * rl.num_generations
     require(rollouts % (rl.per_device_batch_size * processes) == 0, source, "rl.per_device_batch_size",
            f"prompts_per_step x num_generations = {rollouts} must be divisible by per_device_batch_size x "

