@@ -17,8 +17,7 @@ SIZES = {"word_problems": {"test": 3, "train": 8}, "code_functions": {"test": 3,
 def reduced_study(tmp_path) -> dict:
     raw = yaml.safe_load(open("params/smollm.yaml"))
     raw["work_dir"] = str(tmp_path / "work")
-    raw["params"].update(n_boot=50, threads=2)
-    raw["workers"] = 2
+    raw["params"].update(n_boot=50)   # its own threads and workers: GRPO runs two at a time on a core each
     for step in raw["steps"]:
         params = step.setdefault("params", {})
         if step["notebook"] == "realtasks":
