@@ -201,6 +201,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warnings(lines: list[str]) -> str:
+    return "".join(f"\n    warning: {line}" for line in lines)
+
+
 def validate_file(path: str) -> str:
     """Validate one params file of any kind; returns what it is. Raises ConfigError when it is bad."""
     from .config import ConfigError, read_yaml, load_eval_config, load_train_config
@@ -209,13 +213,17 @@ def validate_file(path: str) -> str:
 
     raw = read_yaml(path)
     if "steps" in raw:
+        from .study import environment_warnings
+
         study = load_study(path)
-        return f"study {study.name!r}: {len(study.steps)} steps"
+        return f"study {study.name!r}: {len(study.steps)} steps" + _warnings(environment_warnings(study))
     if "models" in raw and "benchmarks" not in raw:
         return f"model registry: {len(load_registry(path))} models"
     if "benchmarks" in raw:
+        from .evaluate import missing_environments
+
         config = load_eval_config(path)
-        return f"evaluation params: {len(config.benchmarks)} benchmarks"
+        return f"evaluation params: {len(config.benchmarks)} benchmarks" + _warnings(missing_environments(config))
     if "data" in raw:
         config = load_train_config(path)
         return f"training params: {config.algorithm} on {', '.join(config.data.sets)}"

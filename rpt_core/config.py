@@ -22,6 +22,7 @@ An evaluation params file (YAML; ``rpt eval`` and every ``evaluate`` step of a s
     max_model_len: null        # vllm: context length
     sampling: {temperature: 0.6, top_p: 0.95, max_new_tokens: 16384, seed: 0}
     shard: 0/1                 # i/n: this machine's part of the plan
+    max_harness_error_rate: 0.01   # fail when more of a benchmark's samples than this met a harness error
     work_dir: runs/eval        # generation cache (<work_dir>/cache) and training runs (<work_dir>/train)
     out_dir: runs/eval         # records/<model>[.shard-i-of-n].parquet go here
 
@@ -202,6 +203,7 @@ class EvalConfig:
     max_model_len: int | None = None
     sampling: Sampling = field(default_factory=Sampling)
     shard: tuple[int, int] = (0, 1)
+    max_harness_error_rate: float = 0.01
     work_dir: str = "runs/eval"
     out_dir: str = "runs/eval"
 
@@ -268,6 +270,8 @@ def load_eval_config(path: str | Path | dict, overrides: dict | None = None, sou
     for name in ("batch_size", "tensor_parallel_size", "data_parallel_size", "threads", "max_model_len"):
         value = getattr(config, name)
         require(value is None or value >= 1, source, name, f"must be a positive integer, got {value!r}")
+    require(0 <= config.max_harness_error_rate <= 1, source, "max_harness_error_rate",
+           f"must be a fraction in [0, 1], got {config.max_harness_error_rate!r}")
     return config
 
 

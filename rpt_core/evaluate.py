@@ -37,7 +37,8 @@ from .config import EvalConfig, EvalModel
 from .generate import Completion, Generator, Sampling, dumps, load_generator, sample_seed
 from .items import Item, read_items
 from .rewards import VERSION as VERIFIER_VERSION
-from .rewards import Verdict, verify_many
+from .rewards import HARNESS_REASONS, Verdict, verify_many
+from .rewards.verdict import graded
 from .rewards.sandbox import isolation
 
 RECORD_COLUMNS = ["model", "benchmark", "benchmark_version", "domain", "item_id", "sample_index", "key",
@@ -357,7 +358,9 @@ def _tries(benchmark: str) -> int:
 
 def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
               items: dict[str, list[Item]] | None = None) -> pd.DataFrame:
-    """Per model x benchmark: pass@1 (mean over repeats), item and sample counts, truncation and
+    """Per model x benchmark: pass@1 (mean over repeats), item and sample counts (graded samples:
+    harness errors, :data:`rpt_core.rewards.HARNESS_REASONS`, are left out and counted in
+    ``harness_errors`` / ``harness_error_rate``), truncation and
     no-answer rates, mean generated tokens, pass@k for each k <= repeats, and for benchmarks with a
     second try ``pass_rate_2`` (right on the first or second try, Aider's metric). With the suite's
     ``items``, benchmarks whose own harness reports another headline metric get it too
@@ -366,12 +369,14 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
     Every accuracy and rate is a percentage (0-100), the unit of every table, figure and Δ (pp) in
     the toolkit (:func:`rpt_core.stats.accuracy_table` likewise)."""
     rows = []
-    for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):
+    for (model, benchmark), drawn in records.groupby(["model", "benchmark"], sort=True):
+        group = graded(drawn)
         per_item = group.groupby("item_id")["correct"].agg(["size", "sum"])
         row = {
-            "model": model, "benchmark": benchmark, "domain": group["domain"].iloc[0],
-            "pass@1": item_mean(group, "correct"),
+            "model": model, "benchmark": benchmark, "domain": drawn["domain"].iloc[0],
+            "pass@1": item_mean(group, "correct") if len(group) else float("nan"),
             "n_items": int(len(per_item)), "n_samples": int(len(group)),
+            "harness_errors": int(len(drawn) - len(group)), "harness_error_rate": 1 - len(group) / len(drawn),
             "truncation_rate": float((group["finish_reason"] == "length").mean()),
             "no_answer_rate": float((group["reason"] == "no_answer").mean()),
             "mean_tokens": float(group["tokens"].mean()),
@@ -379,7 +384,7 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
         if _tries(benchmark) > 1 and "correct_2" in group:
             row["pass_rate_2"] = item_mean(group, "correct_2")
         for k in ks:
-            if k > 1 and per_item["size"].min() >= k:
+            if k > 1 and len(per_item) and per_item["size"].min() >= k:
                 row[f"pass@{k}"] = float(sum(pass_at_k(n, c, k) for n, c in zip(per_item["size"], per_item["sum"])) / len(per_item))
         rows.append(row)
     summary = pd.DataFrame(rows)
@@ -390,6 +395,48 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
     percent = [c for c in summary.columns if c.startswith("pass") or c.endswith("_rate") or c == "upstream_score"]
     summary[percent] = 100 * summary[percent]
     return summary
+
+
+def missing_environments(config: EvalConfig) -> list[str]:
+    """One warning per benchmark of ``config`` whose execution environment is not built (its
+    samples would all be harness errors), saying how to build it; ``[]`` when none is missing."""
+    from .rewards.environments import ENVIRONMENTS, EnvironmentMissing
+
+    out = []
+    for choice in config.benchmarks:
+        spec = BENCHMARKS.get(choice.name)
+        if spec is not None and spec.environment:
+            try:
+                ENVIRONMENTS[spec.environment].python()
+            except EnvironmentMissing as exc:
+                out.append(f"benchmark {choice.name}: {exc}")
+    return out
+
+
+class HarnessErrors(RuntimeError):
+    """Too many samples of a benchmark could not be graded; the message names the fix."""
+
+
+def check_harness(records: pd.DataFrame, suite: dict[str, list[Item]], max_rate: float) -> None:
+    """Raise :class:`HarnessErrors` when, for some model x benchmark, more than ``max_rate`` (a
+    fraction) of the samples met a harness error, naming the benchmark, the count, an example and
+    the fix (the make target of a missing execution environment)."""
+    from .rewards.environments import ENVIRONMENTS
+
+    failing = []
+    for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):
+        errors = group[group["reason"].isin(HARNESS_REASONS)]
+        if len(errors) > max_rate * len(group):
+            names = {i.reference.get("environment") for i in suite.get(benchmark, []) if isinstance(i.reference, dict)}
+            targets = [f"`make {ENVIRONMENTS[n].make_target}`" for n in sorted(names - {None}) if n in ENVIRONMENTS]
+            fix = (f"build its execution environment ({', '.join(targets)})" if targets else
+                   "fix the harness (see the records' detail column)")
+            failing.append(f"{model} on {benchmark}: {len(errors)} of {len(group)} samples ({len(errors) / len(group):.1%}) "
+                           f"could not be graded ({errors['reason'].iloc[0]}: {str(errors['detail'].iloc[0])[:200]}); {fix}")
+    if failing:
+        raise HarnessErrors("harness errors above max_harness_error_rate "
+                            f"{max_rate:.1%}: " + "; ".join(failing) + ". The records are written; harness "
+                            "errors are never cached, so a re-run after the fix grades those samples again")
 
 
 @dataclass
@@ -450,12 +497,13 @@ def run_eval(config: EvalConfig, workers: int = 8) -> Evaluation:
         parts.append(records)
         log.append({"model": model.label, "samples": len(records), "generated": records.attrs["generated"],
                     "from cache": len(records) - records.attrs["generated"], "torn lines": records.attrs["torn_lines"],
-                    "records": str(path)})
+                    "harness errors": int(records["reason"].isin(HARNESS_REASONS).sum()), "records": str(path)})
         del generator
+        check_harness(records, suite, config.max_harness_error_rate)
     records = merge_shards(parts)
     return Evaluation(records, summarize(records, items=suite), pd.DataFrame(log), suite, repeats)
 
 
 __all__ = ["Plan", "Sample", "GenerationCache", "evaluate", "grade", "regrade", "stale", "merge_shards",
-           "summarize", "pass_at_k", "write_records",
+           "summarize", "pass_at_k", "write_records", "check_harness", "HarnessErrors", "missing_environments",
            "run_eval", "Evaluation", "models_to_evaluate", "records_path", "load_suite", "read_records", "RECORD_COLUMNS", "VERIFIER_VERSION"]

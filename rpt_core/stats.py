@@ -69,6 +69,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .models import DOMAIN_GROUP, DOMAINS, Registry, domain_label, label_domains, split_of
+from .rewards.verdict import graded
 
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
 SETS: tuple[str, ...] = ("all", "ID", "OOD", *DOMAINS, "structured", "unstructured")
@@ -292,6 +293,9 @@ class Grid:
             raise ValueError(f"records lack column(s) {', '.join(missing)}; need {', '.join(REQUIRED_COLUMNS)}")
         if len(records) == 0:
             raise ValueError("records are empty")
+        records = graded(records)   # a harness error is a sample not drawn, never a wrong answer
+        if len(records) == 0:
+            raise ValueError("records: every sample is a harness error (see their reason and detail)")
         if records["correct"].isna().any():
             raise ValueError("records: 'correct' has missing values; grade every sample first")
         model_code, models = pd.factorize(records["model"].astype(str), sort=True)
@@ -739,6 +743,7 @@ def format_split(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]
     for column in ("model", "benchmark", "domain", "correct", "reason"):
         if column not in records:
             raise ValueError(f"records lack column {column!r}; format_split needs model, benchmark, domain, correct, reason")
+    records = graded(records)
     frame = records.assign(answered=records["reason"] != "no_answer", correct=_correct_column(records),
                            truncated=records.get("finish_reason", pd.Series("", index=records.index)) == "length",
                            tokens=records["tokens"] if "tokens" in records else np.nan)
@@ -808,6 +813,7 @@ def band_check(records: pd.DataFrame, k: int = 8, band: tuple[float, float] = (1
     within ``band`` (a set at the floor or the ceiling can show neither gains nor transfer)."""
     from .evaluate import pass_at_k
 
+    records = graded(records)
     table = accuracy_table(records)
     frame = records.assign(correct=_correct_column(records), answered=records["reason"] != "no_answer")
     per_item = frame.groupby(["model", "benchmark", "item_id"], sort=False)["correct"].agg(["size", "sum"])
@@ -960,7 +966,8 @@ def repeat_precision(records: pd.DataFrame, model: str, benchmark: str, repeats:
     """How precise pass@1 is with k samples per item: for each k, draw k of the model's repeats per
     item (without replacement) ``n_boot`` times and report the standard deviation of the resulting
     pass@1 in pp. Columns: repeats, pass_at_1 (mean, %), sd (pp). Needs repeats in the records."""
-    rows = records[(records["model"] == model) & (records["benchmark"] == benchmark)]
+    rows = graded(records)
+    rows = rows[(rows["model"] == model) & (rows["benchmark"] == benchmark)]
     table = rows.pivot_table(index="item_id", columns="sample_index", values="correct", aggfunc="first")
     if table.empty:
         raise ValueError(f"no records of model {model!r} on benchmark {benchmark!r}")
@@ -1114,6 +1121,7 @@ def pass_at_k_curves(records: pd.DataFrame, models: Sequence[str] | None = None,
     Columns: model, domain, k, pass_at_k, n_items."""
     from .evaluate import pass_at_k
 
+    records = graded(records)
     chosen = records if models is None else records[records["model"].isin(list(models))]
     per_item = chosen.groupby(["model", "domain", "benchmark", "item_id"], sort=False)["correct"].agg(["size", "sum"])
     rows = []

@@ -561,6 +561,16 @@ def check_study(study: Study) -> list[str]:
     return problems
 
 
+def environment_warnings(study: Study, step: Step | None = None) -> list[str]:
+    """Warnings for evaluation steps (all, or ``step``) with a benchmark whose execution environment
+    is not built (:func:`rpt_core.evaluate.missing_environments`); shown by ``--dry-run`` and
+    ``rpt validate``, and at run time such samples are harness errors that fail the step."""
+    from .evaluate import missing_environments
+
+    chosen = [s for s in study.steps if is_eval_step(s) and (step is None or s is step)]
+    return [f"step {s.name!r}: {w}" for s in chosen for w in missing_environments(eval_config(study, s))]
+
+
 def estimates(study: Study) -> list:
     """Per-step cost estimates (:mod:`rpt_core.estimate`): generations, tokens, steps, memory, GPU-hours."""
     from .config import EvalModel, load_train_config
@@ -628,6 +638,7 @@ def plan(study: Study) -> str:
         power = power_line(eval_config(study, step)) if is_eval_step(step) else None
         if power:
             lines.append(f"     = {power}")
+        lines += [f"     ! warning: {w}" for w in environment_warnings(study, step)]
     total = [e for e in costs if e.gpu_hours is not None]
     lines.append(f"total: {sum(e.generations for e in total):,} generations, <= {sum(e.max_tokens for e in total) / 1e6:,.1f} M "
                  f"tokens, {sum(e.optimizer_steps for e in total):,} optimizer steps, ~{sum(e.gpu_hours for e in total):,.1f} GPU-hours")
@@ -635,5 +646,5 @@ def plan(study: Study) -> str:
 
 
 __all__ = ["Study", "Step", "StepFailed", "RunResult", "Heartbeat", "load_study", "run_study", "new_run_id", "plan", "estimates",
-           "check_study",
+           "check_study", "environment_warnings",
            "record_key_numbers", "read_key_numbers", "notebook_parameters", "ConfigError"]

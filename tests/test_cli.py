@@ -25,3 +25,23 @@ def test_rpt_verify_jsonl_passes_ids_and_survives_bad_lines(tmp_path):
     assert rows[3]["id"] == "c" and "options" in rows[3]["detail"]
     assert rows[4]["reason"] == "error"
     assert rows[5] == {**rows[5], "id": 5, "correct": True}
+
+
+def test_validate_and_dry_run_warn_about_a_missing_execution_environment(tmp_path, monkeypatch):
+    from rpt_core.cli import validate_file
+    from rpt_core.study import load_study, plan
+
+    monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(tmp_path / "no-such-python"))
+    params = tmp_path / "eval.yaml"
+    params.write_text("models: [{name: m, path: org/model}]\nbenchmarks: [humaneval, bigcodebench]\n")
+    text = validate_file(str(params))
+    assert text.startswith("evaluation params: 2 benchmarks")
+    assert "warning: benchmark bigcodebench: execution environment 'bigcodebench' is missing" in text
+    assert "make bigcodebench-env" in text and "humaneval" not in text.split("warning")[1]
+    assert "warning: step 'evaluate': benchmark bigcodebench" in validate_file("params/paper/observational.yaml")
+    assert "! warning: step 'evaluate': benchmark bigcodebench" in plan(load_study("params/paper/observational.yaml"))
+    python = tmp_path / "env" / "bin" / "python"   # an environment that is there: no warning
+    python.parent.mkdir(parents=True)
+    python.symlink_to(sys.executable)
+    monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(python))
+    assert "warning" not in validate_file(str(params))

@@ -307,3 +307,37 @@ def test_an_append_waits_for_the_lock_another_process_holds(tmp_path):
         assert not path.exists() or path.read_bytes() == b""  # the child waits while the lock is held
     child.join(10)
     assert child.exitcode == 0 and set(GenerationCache(path).entries) == {"9-0", "9-1", "9-2"}
+
+
+def test_harness_errors_are_not_wrong_answers_they_are_counted_and_fail_the_step(tmp_path, monkeypatch):
+    """A sample the harness could not grade (here: its execution environment is missing) is left
+    out of pass@1 and every statistic, counted in the summary, and above max_harness_error_rate the
+    evaluation fails naming the fix."""
+    from rpt_core.evaluate import HarnessErrors, check_harness
+    from rpt_core.items import Item
+    from rpt_core.stats import accuracy_table, strata
+
+    monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(tmp_path / "no-such-python"))
+    plain = {"tests": "assert f(1) == 2"}
+    items = {"toy_code": [Item("toy_code", str(i), [{"role": "user", "content": f"task {i}"}], "code_tests",
+                               {**plain, "environment": "bigcodebench"} if i == 0 else plain, "code")
+                          for i in range(4)]}
+    right = Scripted(lambda p: "```python\ndef f(x):\n    return x + 1\n```")
+    records = evaluate(right, Plan(items, {"toy_code": 2}, SAMPLING), tmp_path / "right")
+    broken = records["item_id"] == "0"
+    assert set(records.loc[broken, "reason"]) == {"sandbox_error"} and records.loc[~broken, "correct"].all()
+
+    summary = summarize(records).iloc[0]
+    assert summary["pass@1"] == 100.0   # 6 graded samples, all right; the 2 ungraded are not wrong
+    assert summary["n_samples"] == 6 and summary["harness_errors"] == 2 and summary["harness_error_rate"] == 25.0
+    assert accuracy_table(records)["accuracy"].tolist() == [100.0]
+    # against a base that is wrong everywhere, the ungraded item drops out of Δ (paired on graded samples)
+    wrong = Scripted(lambda p: "```python\ndef f(x):\n    return x\n```")
+    base = evaluate(wrong, Plan(items, {"toy_code": 2}, SAMPLING), tmp_path / "wrong")
+    both = pd.concat([records.assign(model="rpt"), base.assign(model="base")])
+    st = strata(both, [("rpt", "base", ("code",))], n_boot=20)
+    assert len(st.table) == 1 and st.table["n_items"].iat[0] == 3 and st.table["delta"].iat[0] == 100.0
+
+    with pytest.raises(HarnessErrors, match=r"toy_code: 2 of 8 samples \(25.0%\).*make bigcodebench-env"):
+        check_harness(records, items, max_rate=0.01)
+    check_harness(records, items, max_rate=0.25)   # at the threshold: allowed

@@ -83,6 +83,7 @@ class BenchmarkSpec:
     version: str = "1"
     tries: int = 1
     options: dict = field(default_factory=dict)
+    environment: str | None = None   # the execution environment its tests need (rpt_core.rewards.environments)
 
     @property
     def verifier_kinds(self) -> tuple[str, ...]:
@@ -111,7 +112,7 @@ _SPECS = [
                   "code_bigcodebench", "code_tests", "bigcodebench", time_limit_s=240.0,
                   notes="instruct prompts; tests run in the bigcodebench execution environment (make "
                         "bigcodebench-env: upstream's pinned requirements) with the official 240 s / 30 GiB limits",
-                  version="2"),
+                  version="2", environment="bigcodebench"),
     BenchmarkSpec("livecodebench", "code",
                   Source("hub_files", "livecodebench/code_generation_lite",
                          layout="the release files of livecodebench/code_generation_lite (test.jsonl, test2.jsonl "

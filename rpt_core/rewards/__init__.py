@@ -31,7 +31,7 @@ from typing import Callable, Iterable
 from .answers import verify_choice, verify_label, verify_numeric, verify_text
 from .code import verify_code_stdio, verify_code_tests
 from .math import verify_math
-from .verdict import REASONS, VERSION, Verdict
+from .verdict import HARNESS_REASONS, REASONS, VERSION, Verdict
 
 VERIFIERS: dict[str, Callable[[str, dict], Verdict]] = {
     "math": verify_math,
@@ -79,4 +79,4 @@ def verify_many(items: Iterable[tuple[str, str, dict]], workers: int = 8) -> lis
         return list(pool.map(lambda item: verify(*item), items))
 
 
-__all__ = ["verify", "verify_many", "check_input", "Verdict", "VerifierInputError", "KINDS", "REASONS", "VERSION"]
+__all__ = ["verify", "verify_many", "check_input", "Verdict", "VerifierInputError", "KINDS", "REASONS", "HARNESS_REASONS", "VERSION"]

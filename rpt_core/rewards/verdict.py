@@ -21,6 +21,19 @@ REASONS = (
     "sandbox_error",    # the execution harness failed (never the model's fault)
     "error",            # the input line itself was malformed (CLI only)
 )
+# Failures of the harness or of the data, never the model's: such a sample is left out of pass@1, Δ and
+# every statistic (as if it had not been drawn) and counted instead (``harness_errors`` in summaries);
+# an evaluation with more than ``max_harness_error_rate`` of them fails (rpt_core.evaluate).
+HARNESS_REASONS = ("sandbox_error", "invalid_reference")
+
+
+def graded(records):
+    """The samples of a records table (a pandas DataFrame) that were graded: without those whose
+    verdict is a harness or data failure (:data:`HARNESS_REASONS`); tables without a ``reason``
+    column are returned as they are."""
+    if "reason" not in records:
+        return records
+    return records[~records["reason"].isin(HARNESS_REASONS)]
 
 
 @dataclass(frozen=True)
