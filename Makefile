@@ -78,9 +78,13 @@ lab: install
 
 # BigCodeBench's tests import ~70 pinned third-party libraries (numpy, pandas, matplotlib, tensorflow, ...):
 # they run in this separate environment (Python 3.10, as upstream), never in .venv. ~3 GB, several minutes.
-BCB_PYTHON ?= python3.10
+# The interpreter: the first Python 3.10 that runs, python3.10 on PATH (a pyenv shim only runs where
+# 3.10 is a selected version), else a pyenv 3.10 by its path.
+BCB_PYTHON ?= $(shell for p in python3.10 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | sort -rV); do \
+  $$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' 2>/dev/null && { command -v $$p; break; }; done)
 BCB_VENV   ?= .venv-bigcodebench
 $(BCB_VENV)/.installed: requirements/bigcodebench-eval.txt
+	@test -n "$(BCB_PYTHON)" || { echo "bigcodebench-env: no Python 3.10 found (not on PATH, none under pyenv); install one (e.g. pyenv install 3.10.13) or pass BCB_PYTHON=/path/to/python3.10"; exit 1; }
 	test -x $(BCB_VENV)/bin/python || $(BCB_PYTHON) -m venv $(BCB_VENV)
 	$(BCB_VENV)/bin/python -m pip install -q --upgrade pip
 	$(BCB_VENV)/bin/python -m pip install -q -r requirements/bigcodebench-eval.txt

@@ -339,20 +339,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    from .config import ConfigError
+def _user_errors() -> tuple[type[Exception], ...]:
+    """What a user can fix from the message alone: shown as one line, exit status 2. Anything else
+    (a ``KeyError`` from a bug included) keeps its traceback."""
+    from .benchmarks.loaders import BenchmarkUnavailable
+    from .config import ConfigError, UnknownName
+    from .evaluate import HarnessErrors
+    from .modelref import ModelReferenceError
+    from .rewards.environments import EnvironmentMissing
 
+    return ConfigError, UnknownName, ModelReferenceError, BenchmarkUnavailable, EnvironmentMissing, HarnessErrors
+
+
+def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ConfigError, KeyError) as exc:
+    except _user_errors() as exc:
         print(f"rpt {args.command}: error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:
-        if type(exc).__name__ == "BenchmarkUnavailable":
-            print(f"rpt {args.command}: error: {exc}", file=sys.stderr)
-            return 2
-        raise
 
 
 if __name__ == "__main__":

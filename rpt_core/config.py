@@ -68,6 +68,15 @@ class Sampling:
         return asdict(self)
 
 
+class UnknownName(KeyError):
+    """A name (benchmark, training set, registry model, environment, reference run) that is not
+    among the known ones; the message lists them. A ``KeyError`` so lookups keep their contract;
+    shown as its message (a plain ``KeyError`` shows its repr)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
 class ConfigError(ValueError):
     """A params file that does not validate; the message names file, field and allowed values."""
 
@@ -294,7 +303,8 @@ class TrainData:
     sets: list[str]             # training-set names (`rpt list training`) or items .jsonl files
     size: int | None = None     # items per set; null: 40,000 for one set, 13,333 per set for a mix
     data_dir: str | None = None
-    seed: int = 0               # shuffle seed of the data
+    seed: int | str | None = 0  # shuffle seed of the data; null: source order; "paper": the authors'
+    #                             selection of each hub set (TrainingSetSpec.paper_seed; a mix: 42)
 
 
 @dataclass(frozen=True)
@@ -392,6 +402,8 @@ def load_train_config(path: str | Path | dict, overrides: dict | None = None, so
     data = config.data
     require(isinstance(data.sets, list) and data.sets and all(isinstance(s, str) for s in data.sets),
            source, "data.sets", "must be a non-empty list of training-set names or .jsonl paths")
+    require(data.seed is None or data.seed == "paper" or (isinstance(data.seed, int) and not isinstance(data.seed, bool)),
+           source, "data.seed", f"{data.seed!r} is not allowed; allowed: an integer, null (source order) or paper")
     rl = config.rl
     for name in ("prompts_per_step", "num_generations", "per_device_batch_size", "max_completion_length",
                  "num_iterations", "save_steps"):

@@ -151,13 +151,20 @@ def generate_missing(generator: Generator, samples: list[Sample], cache: Generat
     return len(todo)
 
 
+def reference_digest(item: Item) -> str:
+    """What decides a verdict besides the completion: the item's verifier kind and reference (12 hex)."""
+    return hashlib.sha256(dumps([item.kind, item.reference]).encode()).hexdigest()[:12]
+
+
 def grade(samples: list[Sample], cache: GenerationCache, model: str, workers: int = 8,
           verdicts: GenerationCache | None = None) -> pd.DataFrame:
     """Verify every sample's stored completion; one record per sample. With a ``verdicts`` store,
-    a verdict already stored for the same sample, benchmark version and verifier version is reused
-    and new ones are added."""
+    a verdict already stored for the same sample, benchmark version, verifier version and item
+    reference (:func:`reference_digest`) is reused and new ones are added: a corrected answer is
+    graded again even where its prompt and benchmark version are unchanged."""
     versions = {s.item.benchmark: benchmark_version(s.item.benchmark) for s in samples}
-    verdict_keys = [f"{s.key}:{versions[s.item.benchmark]}:{VERIFIER_VERSION}" for s in samples]
+    verdict_keys = [f"{s.key}:{versions[s.item.benchmark]}:{VERIFIER_VERSION}:{reference_digest(s.item)}"
+                    for s in samples]
     known = verdicts.entries if verdicts is not None else {}
     todo = [i for i, k in enumerate(verdict_keys) if k not in known]
     triples = [(samples[i].item.kind, cache.entries[samples[i].key]["text"], samples[i].item.reference) for i in todo]

@@ -46,14 +46,15 @@ MODEL_FILES = ("config.json", "generation_config.json", "tokenizer.json", "token
 
 
 def model_fingerprint(model: str, revision: str | None = None) -> str:
-    """Identity of a model for cache keys: hub id + revision, or for a local directory the sha256 of
+    """Identity of a model for cache keys: hub id + the commit its revision resolves to
+    (:func:`hub_commit`, so a moved ``main`` is another model), or for a local directory the sha256 of
     the whole of its weight, config and tokenizer files (names and contents), so two checkpoints of
     one run, which share config, tokenizer and file sizes, never share keys. The folder's location is
     not part of it: the same weights give the same keys (and seeds) wherever they are. Cost: one
     read of the weights (``benchmarks/fingerprint_cost.py`` measures it against loading them)."""
     path = Path(model)
     if not path.is_dir():
-        return f"{model}@{revision or 'main'}"
+        return f"{model}@{hub_commit(model, revision)}"
     digest = hashlib.sha256()
     for file in sorted(path.iterdir()):
         # what decides the outputs: weights, model config, tokenizer; not run logs such as
@@ -65,6 +66,30 @@ def model_fingerprint(model: str, revision: str | None = None) -> str:
                 while chunk := f.read(8 << 20):
                     digest.update(chunk)
     return f"local#{digest.hexdigest()[:16]}"
+
+
+def hub_commit(model: str, revision: str | None = None) -> str:
+    """The commit a hub revision (default ``main``) resolves to: a full commit hash as given, else
+    the local hub cache's ``refs/<revision>`` (what an offline load uses), else the hub's answer.
+    Where neither is reachable the model cannot be loaded either; the revision name is returned."""
+    import re
+
+    revision = revision or "main"
+    if re.fullmatch(r"[0-9a-f]{40}", revision):
+        return revision
+    from huggingface_hub import constants
+
+    ref = Path(constants.HF_HUB_CACHE) / f"models--{model.replace('/', '--')}" / "refs" / revision
+    if ref.is_file():
+        return ref.read_text().strip()
+    if not constants.HF_HUB_OFFLINE:
+        try:
+            from huggingface_hub import HfApi
+
+            return HfApi().model_info(model, revision=revision).sha or revision
+        except Exception:   # no network or no such repo: loading the model reports it
+            pass
+    return revision
 
 
 def render_prompt(tokenizer, messages: list[dict], chat: bool = True) -> str:

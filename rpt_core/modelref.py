@@ -100,8 +100,15 @@ def _sha256(path: Path) -> str:
 
 def resolve_model(reference: str) -> str:
     """The path or hub id to load for ``reference``: GGUF references become their converted folder
-    (converted now if the cache lacks it); anything else is returned unchanged."""
+    (converted now if the cache lacks it); a local folder or a hub id is returned unchanged, and
+    anything else (e.g. a mistyped path) is a :class:`ModelReferenceError` naming it."""
     if not is_gguf(reference):
+        from .estimate import hub_id_problem
+
+        problem = hub_id_problem(reference)
+        if problem:
+            raise ModelReferenceError(f"model {problem}; allowed: a local model folder, a hub id or "
+                                      "gguf://<package>/<file>.gguf")
         return reference
     source = gguf_path(reference)
     sha = _sha256(source)

@@ -33,7 +33,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import pandas as pd
 import yaml
 
-from .config import ConfigError, build_section, require
+from .config import ConfigError, UnknownName, build_section, require
 
 DOMAINS: tuple[str, ...] = ("math", "code", "knowledge")
 DOMAIN_GROUP: dict[str, str] = {"math": "structured", "code": "structured", "knowledge": "unstructured"}
@@ -112,7 +112,7 @@ class Registry:
         try:
             return self.entries[name]
         except KeyError:
-            raise KeyError(f"model {name!r} is not in the registry ({self.source}); known: "
+            raise UnknownName(f"model {name!r} is not in the registry ({self.source}); known: "
                            f"{', '.join(self.entries)}") from None
 
     def rpt_models(self) -> list[ModelEntry]:

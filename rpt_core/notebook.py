@@ -6,16 +6,36 @@
 * :func:`records_source`: where an analysis notebook reads its records: the ones its ``records_dir``
   parameter names, else its own run's ``data/records``, else, opened on its own in JupyterLab, the
   committed reference run of the demo study (:data:`REFERENCES`), so every analysis notebook runs
-  top to bottom with its default parameters.
+  top to bottom with its default parameters. Inside ``rpt run`` (:func:`inside_study`) there is no
+  such fallback: a step without records fails rather than analyse another run's.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from pathlib import Path
+
+from .config import UnknownName
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REFERENCES = REPO_ROOT / "reports" / "references.json"   # study -> its committed reference run folder
+STUDY_RUN = "RPT_STUDY_RUN"   # set by rpt run (to its run-id) for the kernels of its steps
+
+
+@contextlib.contextmanager
+def inside_study(run_id: str):
+    """Mark this process (and the notebook kernels it starts) as running study run ``run_id``."""
+    previous = os.environ.get(STUDY_RUN)
+    os.environ[STUDY_RUN] = run_id
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(STUDY_RUN, None)
+        else:
+            os.environ[STUDY_RUN] = previous
 
 
 def setup(run_dir: str | Path, work_dir: str | Path) -> tuple[Path, Path]:
@@ -33,21 +53,26 @@ def reference_run(study: str = "demo") -> Path:
     except (OSError, ValueError) as exc:
         raise FileNotFoundError(f"{REFERENCES}: cannot read the reference runs ({exc})") from None
     if study not in references:
-        raise KeyError(f"no reference run of study {study!r} in {REFERENCES}; known: {', '.join(references)}")
+        raise UnknownName(f"no reference run of study {study!r} in {REFERENCES}; known: {', '.join(references)}")
     return REFERENCES.parent / references[study]
 
 
 def records_source(records_dir: str | Path | list | None, run_dir: str | Path, study: str = "demo") -> Path | list:
-    """``records_dir`` when given; else ``<run_dir>/data/records`` when it holds records; else the
-    reference run's records (a notebook opened on its own), with a note saying so."""
+    """``records_dir`` when given; else ``<run_dir>/data/records`` when it holds records; else, for a
+    notebook opened on its own, the reference run's records, with a note saying so (inside
+    ``rpt run``: ``FileNotFoundError``)."""
     if records_dir:
         return records_dir
     own = Path(run_dir) / "data" / "records"
     if any(own.glob("*.parquet")):
         return own
+    if os.environ.get(STUDY_RUN):
+        raise FileNotFoundError(f"records: none in {own} and no records_dir given; inside rpt run (run "
+                                f"{os.environ[STUDY_RUN]}) an analysis reads this run's records only: did its "
+                                "evaluation steps run?")
     reference = reference_run(study) / "data" / "records"
     print(f"records: none in {own}; reading the committed reference run {reference.parent.parent}")
     return reference
 
 
-__all__ = ["setup", "reference_run", "records_source", "REFERENCES"]
+__all__ = ["setup", "reference_run", "records_source", "inside_study", "REFERENCES", "STUDY_RUN"]

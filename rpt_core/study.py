@@ -56,6 +56,7 @@ import yaml
 
 from .config import ConfigError, EvalConfig, read_yaml, require
 from .manifest import read_manifest, utc_now, write_manifest
+from .notebook import inside_study
 
 NOTEBOOKS_DIR = Path(__file__).resolve().parent.parent / "notebooks"
 EVAL_FIELDS = {f.name for f in fields(EvalConfig)} - {"out_dir"}
@@ -338,35 +339,36 @@ def run_study(study: Study, reports_root: str | Path = "reports", run_id: str | 
         return failed
 
     failure, upstream = None, []
-    for group in study.groups():
-        keys = [step_key(s.notebook_path, step_parameters(study, s, run_dir), code, upstream, study.work_dir) for s in group]
-        upstream = upstream + keys
-        if failure:
-            for step in group:
-                entries[step.name]["status"] = "skipped"
-            continue
-        stored = [None if s.name in force else store.get(k) for s, k in zip(group, keys)]
-        if all(stored):
-            stored[0].restore(run_dir)   # a group's steps share one record of what the group wrote
-            record_key_numbers(run_dir, **stored[0].key_numbers)
-            for step, previous in zip(group, stored):
-                entries[step.name].update(status="done", started_at=utc_now(), seconds=0.0,
-                                          reused_from=previous.run_id, original_seconds=previous.seconds)
-                say(f"step {step.name} unchanged: outputs reused from run {previous.run_id}")
-            write_manifest(run_dir, **manifest)
-            continue
-        before, numbers, started = snapshot(run_dir), read_key_numbers(run_dir), time.perf_counter()
-        if len(group) == 1:
-            failure = execute(group[0])
-        else:
-            with ThreadPoolExecutor(max_workers=min(study.workers, len(group))) as pool:  # a failure lets the
-                outcomes = list(pool.map(execute, group))                                  # group finish
-            failure = next((o for o in outcomes if o), None)
-        if not failure:
-            files = written(before, snapshot(run_dir))
-            recorded = {k: v for k, v in read_key_numbers(run_dir).items() if numbers.get(k) != v}
-            for key in keys:
-                store.put(key, run_dir, files, recorded, round(time.perf_counter() - started, 1))
+    with inside_study(run_dir.name):   # analysis notebooks then read only this run's records
+        for group in study.groups():
+            keys = [step_key(s.notebook_path, step_parameters(study, s, run_dir), code, upstream, study.work_dir) for s in group]
+            upstream = upstream + keys
+            if failure:
+                for step in group:
+                    entries[step.name]["status"] = "skipped"
+                continue
+            stored = [None if s.name in force else store.get(k) for s, k in zip(group, keys)]
+            if all(stored):
+                stored[0].restore(run_dir)   # a group's steps share one record of what the group wrote
+                record_key_numbers(run_dir, **stored[0].key_numbers)
+                for step, previous in zip(group, stored):
+                    entries[step.name].update(status="done", started_at=utc_now(), seconds=0.0,
+                                              reused_from=previous.run_id, original_seconds=previous.seconds)
+                    say(f"step {step.name} unchanged: outputs reused from run {previous.run_id}")
+                write_manifest(run_dir, **manifest)
+                continue
+            before, numbers, started = snapshot(run_dir), read_key_numbers(run_dir), time.perf_counter()
+            if len(group) == 1:
+                failure = execute(group[0])
+            else:
+                with ThreadPoolExecutor(max_workers=min(study.workers, len(group))) as pool:  # a failure lets the
+                    outcomes = list(pool.map(execute, group))                                  # group finish
+                failure = next((o for o in outcomes if o), None)
+            if not failure:
+                files = written(before, snapshot(run_dir))
+                recorded = {k: v for k, v in read_key_numbers(run_dir).items() if numbers.get(k) != v}
+                for key in keys:
+                    store.put(key, run_dir, files, recorded, round(time.perf_counter() - started, 1))
     if heartbeat:
         heartbeat.close()
     manifest.update(status="failed" if failure else "done", finished_at=utc_now(), key_numbers=read_key_numbers(run_dir))

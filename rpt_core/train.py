@@ -182,13 +182,18 @@ def training_items(config: TrainConfig) -> list[Item]:
     items, not both. ``tinyworld-<domain>`` names the RL prompts of the tiny world the published
     bases were pretrained for (seed 0), built in memory: training on it needs no files. ``data.size`` caps each set (default 40,000 for one set, 13,333 per set in a
     mix). Order: ``datasets``' shuffle with ``data.seed`` (``null`` keeps the source order); a mix is
-    concatenated and shuffled again with the same seed, as the authors built theirs.
+    concatenated and shuffled again with the same seed, as the authors built theirs. ``seed: paper``
+    is the authors' selection of a hub set: its ``paper_seed`` (math: the first 40K in source order),
+    42 for a mix.
     """
-    from .benchmarks.training import load_training_set, mixed_training_set, shuffled
+    from .benchmarks.training import MIXED_PAPER_SEED, load_training_set, mixed_training_set, shuffled, training_set
 
     data = config.data
     size = data.size or (40_000 if len(data.sets) == 1 else 13_333)
     tiny = [name for name in data.sets if name.startswith(TINYWORLD_SETS)]
+    if data.seed == "paper" and (tiny or any(name.endswith(".jsonl") for name in data.sets)):
+        raise ValueError(f"data.seed paper (the authors' selection) applies to registered hub training sets only, "
+                         f"not {data.sets}; give an integer seed or null")
     if tiny:
         from .tinyworld.world import DOMAINS, build_world
 
@@ -204,8 +209,10 @@ def training_items(config: TrainConfig) -> list[Item]:
         raise ValueError(f"data.sets {data.sets}: use either training-set names or .jsonl files, not both")
     if not files:
         if len(data.sets) == 1:
-            return load_training_set(data.sets[0], data_dir=data.data_dir, size=size, seed=data.seed)
-        return mixed_training_set(data.sets, per_domain=size, data_dir=data.data_dir, seed=data.seed)
+            seed = training_set(data.sets[0]).paper_seed if data.seed == "paper" else data.seed
+            return load_training_set(data.sets[0], data_dir=data.data_dir, size=size, seed=seed)
+        seed = MIXED_PAPER_SEED if data.seed == "paper" else data.seed
+        return mixed_training_set(data.sets, per_domain=size, data_dir=data.data_dir, seed=seed)
     parts = [shuffled(read_items(name), data.seed)[:size] for name in files]
     return parts[0] if len(parts) == 1 else shuffled([item for part in parts for item in part], data.seed)
 

@@ -56,3 +56,23 @@ def test_bad_params_name_file_field_and_allowed_values(tmp_path, change, message
     with pytest.raises(ConfigError) as error:
         load_eval_config(path)
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_a_mistyped_local_model_path_is_a_one_line_error(tmp_path, tiny_model, capsys):
+    path = _params(tmp_path, tiny_model, model={"path": "models/tinyworld/tiny-z", "name": "tiny"})
+    assert main(["eval", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "'models/tinyworld/tiny-z' is neither an existing local folder nor a hub id" in err
+    assert "allowed: a local model folder, a hub id or gguf://" in err
+
+
+def test_a_key_error_from_a_bug_keeps_its_traceback(monkeypatch):
+    import rpt_core.cli as cli
+
+    def broken(args):
+        return {}["missing"]
+
+    monkeypatch.setattr(cli, "cmd_validate", broken)
+    with pytest.raises(KeyError):
+        main(["validate", "params/smollm.yaml"])

@@ -341,3 +341,46 @@ def test_harness_errors_are_not_wrong_answers_they_are_counted_and_fail_the_step
     with pytest.raises(HarnessErrors, match=r"toy_code: 2 of 8 samples \(25.0%\).*make bigcodebench-env"):
         check_harness(records, items, max_rate=0.01)
     check_harness(records, items, max_rate=0.25)   # at the threshold: allowed
+
+
+def test_a_corrected_reference_answer_regrades_that_item_only(tmp_path, monkeypatch):
+    """Item-file benchmarks (the tiny world, the quiz) keep their version; a verdict is keyed by the
+    item's reference too, so fixing one answer regrades that item's samples and nothing else."""
+    import dataclasses
+
+    from rpt_core import evaluate as evaluation
+    from rpt_core.items import read_items, write_items
+
+    items = make_items()
+    for name in ("toy_math", "toy_qa"):
+        write_items(tmp_path / f"{name}.jsonl", items[name])
+    suite = {name: read_items(tmp_path / f"{name}.jsonl") for name in ("toy_math", "toy_qa")}
+    gen = Scripted(lambda p: "ANSWER: yes" if "even" in p else "ANSWER: 2")
+    plan = Plan(suite, {"toy_math": 2, "toy_qa": 1}, SAMPLING)
+    first = evaluate(gen, plan, tmp_path / "cache")
+    assert not first.set_index(["benchmark", "item_id"]).loc[("toy_math", "0"), "correct"].any()   # 0 + 0 is 0
+    graded = []
+    real = evaluation.verify_many
+    monkeypatch.setattr(evaluation, "verify_many", lambda triples, workers: graded.extend(triples) or real(triples, workers))
+    fixed = [dataclasses.replace(i, reference={"answer": "2"}) if i.id == "0" else i for i in suite["toy_math"]]
+    plan = Plan({**suite, "toy_math": fixed}, {"toy_math": 2, "toy_qa": 1}, SAMPLING)
+    second = evaluate(gen, plan, tmp_path / "cache")
+    assert len(graded) == 2 and {t[2]["answer"] for t in graded} == {"2"}   # item 0's two samples
+    changed = second["correct"] != first["correct"]
+    assert set(second.loc[changed, "item_id"]) == {"0"} and second.loc[changed, "correct"].all()
+    assert len(gen.prompts) == 2 * 3 + 2   # nothing generated again
+
+
+def test_a_hub_model_is_identified_by_the_commit_its_revision_resolves_to(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    from rpt_core.generate import model_fingerprint
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    refs = tmp_path / "models--org--model" / "refs"
+    refs.mkdir(parents=True)
+    (refs / "main").write_text("a" * 40)
+    assert model_fingerprint("org/model") == f"org/model@{'a' * 40}"
+    (refs / "main").write_text("b" * 40)   # main moved: another model, other cache keys
+    assert model_fingerprint("org/model") == f"org/model@{'b' * 40}"
+    assert model_fingerprint("org/model", "c" * 40) == f"org/model@{'c' * 40}"   # a pinned commit as given

@@ -217,3 +217,19 @@ def test_the_rlimit_fallback_is_announced_and_recorded(monkeypatch, tmp_path):
         assert sandbox.isolation.__wrapped__() == "rlimit"
     write_manifest(tmp_path)
     assert read_manifest(tmp_path)["sandbox"] == sandbox.isolation() in ("bwrap", "rlimit")
+
+
+def test_the_run_has_a_writable_home_for_libraries_that_keep_config_there():
+    """matplotlib and seaborn look up a home folder; a dropped uid has no passwd entry, so without
+    HOME every plotting task failed with "Could not determine home directory" (upstream's
+    canonical BigCodeBench solutions included). The home is the run's own working directory."""
+    code = """
+import os, pathlib
+home = pathlib.Path.home()
+(home / ".config").mkdir(exist_ok=True)
+(home / ".config" / "probe").write_text("ok")
+print(home == pathlib.Path.cwd(), os.environ["MPLCONFIGDIR"].startswith(str(home)))
+"""
+    result = run(code)
+    assert result.outcome == "finished", result.stderr
+    assert result.stdout.split() == ["True", "True"]

@@ -323,3 +323,18 @@ def test_heartbeat_shows_the_running_cell_and_its_progress_bar(tmp_path, capsys)
     beat.close()
     lines = capsys.readouterr().out.splitlines()
     assert lines and all("evaluate: running" in line and "115/256" in line for line in lines)
+
+
+def test_an_analysis_without_records_fails_inside_a_study_instead_of_reading_the_reference(tmp_path, monkeypatch):
+    """Opened on its own, an analysis notebook falls back to the committed reference run; inside
+    rpt run that would analyse another run's records, so the step fails and says why."""
+    from rpt_core.notebook import STUDY_RUN, inside_study, records_source
+
+    study = load_study({"study": "lonely", "work_dir": str(tmp_path / "work"), "params": {"n_boot": 10},
+                        "steps": [{"name": "observational", "notebook": "observational"}]})
+    with pytest.raises(StepFailed, match="an analysis reads this run's records only"):
+        run_study(study, reports_root=tmp_path / "reports", run_id="r", progress=False)
+    assert STUDY_RUN not in __import__("os").environ   # restored after the run
+    assert records_source(None, tmp_path / "none").name == "records"   # on its own: the reference run
+    with inside_study("r2"), pytest.raises(FileNotFoundError, match="run r2"):
+        records_source(None, tmp_path / "none")

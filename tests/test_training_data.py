@@ -226,3 +226,25 @@ def test_unreachable_hub_raises_unavailable(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     with pytest.raises(TrainingSetUnavailable, match="hub:uiuc-kang-lab/mlvr-100k-rl/train"):
         load_training_set("knowledge", size=1)
+
+
+def test_seed_paper_is_the_authors_selection_and_only_for_hub_sets(tmp_path):
+    from rpt_core.config import ConfigError, load_train_config
+    from rpt_core.train import training_items
+
+    def items(sets, seed, size=3):
+        return training_items(load_train_config({"model": {"path": "m"}, "out_dir": str(tmp_path),
+                                                 "data": {"sets": sets, "size": size, "seed": seed,
+                                                          "data_dir": str(FIXTURES)}}))
+
+    ids = lambda found: [i.id for i in found]
+    assert ids(items(["math"], "paper")) == ids(load_training_set("math", data_dir=FIXTURES, size=3, seed=None))
+    assert ids(items(["code"], "paper")) == ids(load_training_set("code", data_dir=FIXTURES, size=3, seed=42))
+    assert ids(items(["math", "code"], "paper", 2)) == ids(mixed_training_set(["math", "code"], per_domain=2,
+                                                                               data_dir=FIXTURES, seed=42))
+    assert ids(items(["math"], "paper")) != ids(items(["math"], 42))   # the old params' selection differs
+    (tmp_path / "own.jsonl").write_text("")
+    with pytest.raises(ValueError, match="seed paper .* registered hub training sets only"):
+        items([str(tmp_path / "own.jsonl")], "paper")
+    with pytest.raises(ConfigError, match="data.seed: 'banana' is not allowed; allowed: an integer, null"):
+        items(["math"], "banana")

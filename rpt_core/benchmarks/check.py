@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
+from ..config import UnknownName
 from ..rewards import verify_many
 from .loaders import BenchmarkUnavailable, SubsetMissing, load
 from .registry import BENCHMARKS
@@ -42,7 +43,7 @@ def _fenced(code: str) -> str:
 def check_benchmark(name: str, data_dir=None, solutions: bool = True, workers: int = 8, **options) -> DataCheck:
     """Load benchmark ``name`` and (with ``solutions``) grade its shipped reference solutions."""
     if name not in BENCHMARKS:
-        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+        raise UnknownName(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
     spec = BENCHMARKS[name]
     check = DataCheck(name, "ok", expected=spec.size)
     try:

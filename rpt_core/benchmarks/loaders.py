@@ -28,6 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from ..config import UnknownName
 from ..items import Item
 from . import prompts
 from .registry import BENCHMARKS, FINBEN_NUMERIC_SUBSETS, BenchmarkSpec
@@ -93,7 +94,7 @@ def load(name: str, data_dir: str | os.PathLike | None = None, limit: int | None
     :class:`BenchmarkUnavailable` when no source can be read.
     """
     if name not in BENCHMARKS:
-        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+        raise UnknownName(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
     spec = BENCHMARKS[name]
     unknown = sorted(set(options) - set(spec.options))
     if unknown:

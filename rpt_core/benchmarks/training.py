@@ -103,6 +103,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import UnknownName
 from ..items import Item
 from .loaders import BenchmarkUnavailable, read_records
 
@@ -164,6 +165,7 @@ _SPECS = [
                     notes="Multi-subject-RLVR (ExamQA, free-form answers) without math/code; verl columns assumed"),
 ]
 TRAINING_SETS: dict[str, TrainingSetSpec] = {spec.name: spec for spec in _SPECS}
+MIXED_PAPER_SEED = 42   # the authors' mixed-domain script: per-set and final shuffle seed
 DOMAIN_ALIASES = {"math": "eurus-2-math-100k", "code": "code-100k-rl", "knowledge": "mlvr-100k-rl"}
 
 
@@ -173,7 +175,7 @@ def training_set(name: str) -> TrainingSetSpec:
     """The spec for a set name or domain alias; ``KeyError`` naming the allowed ones otherwise."""
     spec = TRAINING_SETS.get(DOMAIN_ALIASES.get(name, name))
     if spec is None:
-        raise KeyError(f"unknown training set {name!r}; known: {', '.join(TRAINING_SETS)} "
+        raise UnknownName(f"unknown training set {name!r}; known: {', '.join(TRAINING_SETS)} "
                        f"(aliases: {', '.join(f'{a}={n}' for a, n in DOMAIN_ALIASES.items())})")
     return spec
 

@@ -49,6 +49,11 @@ def child(request, workdir, stdin_path, out_w, err_w, result_w):
     os.closerange(3, result_w)
     os.closerange(result_w + 1, 1 << 16)
     os.chdir(workdir)
+    # the run's own folder is its home: libraries that keep config or caches there (matplotlib,
+    # seaborn, ...) otherwise fail for a uid without a passwd entry ("Could not determine home")
+    os.environ.update(HOME=workdir, XDG_CONFIG_HOME=os.path.join(workdir, ".config"),
+                      XDG_CACHE_HOME=os.path.join(workdir, ".cache"),
+                      MPLCONFIGDIR=os.path.join(workdir, ".config", "matplotlib"))
     limits = request["limits"]
     _limit(resource.RLIMIT_CPU, int(limits["cpu_s"]))
     _limit(resource.RLIMIT_AS, int(limits["memory_mb"]) << 20)

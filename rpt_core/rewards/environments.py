@@ -19,6 +19,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..config import UnknownName
+
 _REPO = Path(__file__).resolve().parents[2]
 
 
@@ -68,5 +70,5 @@ def python_for(name: str | None) -> str | None:
     if name is None:
         return None
     if name not in ENVIRONMENTS:
-        raise KeyError(f"unknown execution environment {name!r}; known: {', '.join(ENVIRONMENTS)}")
+        raise UnknownName(f"unknown execution environment {name!r}; known: {', '.join(ENVIRONMENTS)}")
     return ENVIRONMENTS[name].python()

@@ -7,7 +7,8 @@ Every execution gets:
 * a separate process group and session, killed as a whole at the wall-clock deadline;
 * resource limits set before the first line of model code runs: CPU seconds, address space,
   number of processes, file size, open files, no core files (see :class:`Limits`);
-* a scrubbed environment (``PATH`` and a locale only) and ``python -I`` (no env vars, no user site);
+* a scrubbed environment (``PATH`` and a locale; ``HOME``, the XDG config/cache folders and
+  ``MPLCONFIGDIR`` inside the working directory) and ``python -I`` (no Python env vars, no user site);
 * captured stdout/stderr bounded to ``Limits.output_bytes``; more output kills the run.
 
 Isolation levels, chosen once per process (:func:`isolation`):
