@@ -245,15 +245,16 @@ def test_shared_prompts_needs_transformers_generation_and_one_process(tmp_path):
 VLLM_SETUP = """
 import sys, yaml
 from rpt_core.config import load_train_config
-from rpt_core.train import _import_trl
+from rpt_core.train import _import_trl, grpo_config, resolve_rl
 raw = yaml.safe_load(open("params/paper/interventional.yaml"))
 config = load_train_config({**raw["steps"][0]["params"]["train"], "out_dir": sys.argv[1]})
 assert config.runtime.generation == "vllm_colocate"
 if sys.argv[2] == "after-transformers":
     _import_trl("transformers")
 _import_trl(config.runtime.generation)
+args = grpo_config(config, resolve_rl(config), "cpu")   # the GPU set-up, built on a CPU machine
 import trl.generation.vllm_generation as vg, trl.import_utils as iu
-print(iu.is_vllm_available(), hasattr(vg, "LLM"))
+print(iu.is_vllm_available(), hasattr(vg, "LLM"), args.use_vllm, args.vllm_mode)
 """
 
 
@@ -270,7 +271,7 @@ def test_the_paper_vllm_rollouts_import_trl_with_vllm(tmp_path, before):
                          cwd=Path(__file__).resolve().parent.parent, capture_output=True, text=True, timeout=300)
     if before == "fresh":
         assert out.returncode == 0, out.stderr[-2000:]
-        assert out.stdout.split() == ["True", "True"]
+        assert out.stdout.split() == ["True", "True", "True", "colocate"]
     else:
         assert out.returncode != 0 and "RuntimeError" in out.stderr
         assert "needs vLLM" in out.stderr and "new process" in out.stderr
