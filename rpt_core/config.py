@@ -20,7 +20,7 @@ An evaluation params file (YAML; ``rpt eval`` and every ``evaluate`` step of a s
     tensor_parallel_size: 1    # vllm: GPUs per model replica
     data_parallel_size: 1      # vllm: model replicas
     max_model_len: null        # vllm: context length
-    sampling: {temperature: 0.6, top_p: 0.95, max_new_tokens: 16384, seed: 0}
+    sampling: {temperature: 0.6, top_p: 0.95, max_new_tokens: 16384, seed: 0}   # stop: [...] optional
     shard: 0/1                 # i/n: this machine's part of the plan
     max_harness_error_rate: 0.01   # fail when more of a benchmark's samples than this met a harness error
     work_dir: runs/eval        # generation cache (<work_dir>/cache) and training runs (<work_dir>/train)
@@ -57,15 +57,23 @@ ALGORITHMS: dict[str, dict[str, Any]] = {
 @dataclass(frozen=True)
 class Sampling:
     """temperature: 0 means greedy. top_p: nucleus mass. max_new_tokens: generation budget, tokens.
-    seed: base seed; each sample's seed is derived from it and the sample's key."""
+    seed: base seed; each sample's seed is derived from it and the sample's key. stop: strings that
+    end a completion, left out of its text (e.g. ``"\n\n"`` after a pretrained base's few-shot
+    answer, as lm-evaluation-harness stops base models); none by default."""
 
     temperature: float = 0.6
     top_p: float = 0.95
     max_new_tokens: int = 512
     seed: int = 0
+    stop: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The fields as a mapping (part of every sample's cache key); ``stop`` only when given, so
+        keys of samples drawn without stop strings are what they always were."""
+        out = asdict(self)
+        if not out["stop"]:
+            del out["stop"]
+        return out
 
 
 class UnknownName(KeyError):
@@ -271,6 +279,8 @@ def load_eval_config(path: str | Path | dict, overrides: dict | None = None, sou
     require(sampling.temperature >= 0, source, "sampling.temperature", f"{sampling.temperature!r}: must be >= 0")
     require(0 < sampling.top_p <= 1, source, "sampling.top_p", f"{sampling.top_p!r}: must be in (0, 1]")
     require(sampling.max_new_tokens >= 1, source, "sampling.max_new_tokens", "must be a positive integer")
+    require(all(isinstance(x, str) and x for x in sampling.stop), source, "sampling.stop",
+           f"{sampling.stop!r}: must be a list of non-empty strings")
 
     rest = {k: str(v) if isinstance(v, Path) else v for k, v in raw.items() if k not in ("models", "benchmarks", "sampling", "shard")}
     config = build_section(EvalConfig, {**rest, "models": models, "benchmarks": choices, "sampling": sampling,

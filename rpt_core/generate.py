@@ -140,8 +140,15 @@ class HFGenerator:
             for i, generated in zip(rows, tokens):
                 stopped = bool(generated) and generated[-1] in eos_ids
                 text = self.tokenizer.decode(generated[:-1] if stopped else generated, skip_special_tokens=True)
-                results[i] = Completion(text, len(generated), "stop" if stopped else "length")
+                text, cut = cut_at_stop(text, sampling.stop)
+                results[i] = Completion(text, len(generated), "stop" if stopped or cut else "length")
         return results
+
+
+def cut_at_stop(text: str, stop: list[str]) -> tuple[str, bool]:
+    """``text`` up to the first occurrence of any of ``stop`` (excluded), and whether one occurred."""
+    ends = [i for i in (text.find(s) for s in stop) if i >= 0]
+    return (text[:min(ends)], True) if ends else (text, False)
 
 
 def _batches(encoded: list[list[int]], size: int) -> list[list[int]]:
@@ -337,7 +344,8 @@ class VLLMGenerator:
         from vllm import SamplingParams
 
         params = [SamplingParams(n=1, temperature=sampling.temperature, top_p=sampling.top_p if sampling.temperature > 0 else 1.0,
-                                 max_tokens=sampling.max_new_tokens, seed=seed) for seed in seeds]
+                                 max_tokens=sampling.max_new_tokens, seed=seed, stop=list(sampling.stop) or None)
+                  for seed in seeds]
         outputs = self.llm.generate(prompts, params, use_tqdm=True)
         return [Completion(o.outputs[0].text, len(o.outputs[0].token_ids),
                            "length" if o.outputs[0].finish_reason == "length" else "stop") for o in outputs]

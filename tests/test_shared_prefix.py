@@ -79,3 +79,26 @@ def test_grouped_attention_matches_the_default_under_a_padding_mask(tiny_model):
         from rpt_core.config import load_train_config
 
         load_train_config({"model": {"path": tiny_model}, "data": {"sets": ["x.jsonl"]}, "runtime": {"attention": "fast"}})
+
+
+def test_stop_strings_cut_the_completion_and_leave_other_cache_keys_alone(tiny_model):
+    from rpt_core.config import load_eval_config
+    from rpt_core.evaluate import sample_key
+    from rpt_core.generate import cut_at_stop
+
+    assert cut_at_stop("ANSWER: 7\n\nWhat is", ["\n\n"]) == ("ANSWER: 7", True)
+    assert cut_at_stop("a|b;c", [";", "|"]) == ("a", True) and cut_at_stop("abc", ["\n\n"]) == ("abc", False)
+    plain = Sampling(temperature=1.0, top_p=1.0, max_new_tokens=12, seed=1)
+    assert "stop" not in plain.to_dict()   # keys of samples without stop strings are unchanged
+    stopped = Sampling(temperature=1.0, top_p=1.0, max_new_tokens=12, seed=1, stop=[" "])
+    assert sample_key("m", "p", plain, 0) != sample_key("m", "p", stopped, 0)
+    generator = HFGenerator(tiny_model, chat=False, dtype="float32", batch_size=8)
+    prompts = [p for p in _prompts() for _ in range(3)]
+    free = generator.generate(prompts, plain, [0] * len(prompts))
+    cut = generator.generate(prompts, stopped, [0] * len(prompts))
+    assert any(" " in c.text for c in free)
+    for a, b in zip(free, cut):
+        assert " " not in b.text and a.text.startswith(b.text) and b.tokens == a.tokens
+        assert b.finish_reason == ("stop" if " " in a.text else a.finish_reason)
+    with pytest.raises(Exception, match="sampling.stop"):
+        load_eval_config({"model": {"path": "m"}, "benchmarks": ["gsm8k"], "sampling": {"stop": [""]}})
