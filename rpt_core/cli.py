@@ -343,7 +343,8 @@ def _user_errors() -> tuple[type[Exception], ...]:
     """What a user can fix from the message alone: shown as one line, exit status 2. Anything else
     (a ``KeyError`` from a bug included) keeps its traceback."""
     from .benchmarks.loaders import BenchmarkUnavailable
-    from .config import ConfigError, UnknownName
+    from .config import ConfigError
+    from .errors import UnknownName
     from .evaluate import HarnessErrors
     from .modelref import ModelReferenceError
     from .rewards.environments import EnvironmentMissing

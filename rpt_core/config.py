@@ -39,7 +39,6 @@ from typing import Any
 
 import yaml
 
-
 BACKENDS = ("hf", "vllm")          # generation backends of evaluation
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 REWARDS = ("verifier", "placebo")  # training rewards: the verdict, or a coin flip (the null control)
@@ -74,15 +73,6 @@ class Sampling:
         if not out["stop"]:
             del out["stop"]
         return out
-
-
-class UnknownName(KeyError):
-    """A name (benchmark, training set, registry model, environment, reference run) that is not
-    among the known ones; the message lists them. A ``KeyError`` so lookups keep their contract;
-    shown as its message (a plain ``KeyError`` shows its repr)."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else ""
 
 
 class ConfigError(ValueError):

@@ -24,8 +24,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
-
 
 @dataclass(frozen=True)
 class Architecture:
@@ -51,26 +49,6 @@ THROUGHPUT = {"hf_tokens_per_s_1.5b": 942.0, "grpo_s_per_rollout_token_1.5b": 18
 # vLLM's throughput was not measurable here (no vLLM on the GPU machine); its usual speed-up over
 # transformers generation for batched sampling is taken as this factor, stated, not measured.
 VLLM_SPEEDUP_ASSUMED = 10.0
-
-
-def hub_id_problem(path: str) -> str | None:
-    """``None`` when ``path`` is an existing local folder, a well-formed hub id ``owner/name`` or a GGUF
-    reference that names an installed file (:mod:`rpt_core.modelref`); else what is wrong."""
-    from .modelref import ModelReferenceError, gguf_path, is_gguf
-
-    if is_gguf(path):
-        try:
-            gguf_path(path)
-        except ModelReferenceError as exc:
-            return str(exc)
-        return None
-    if Path(path).exists():
-        return None
-    if "{" in path or "<" in path:
-        return f"{path!r} holds an unfilled placeholder"
-    if not HUB_ID.match(path):
-        return f"{path!r} is neither an existing local folder nor a hub id of the form owner/name"
-    return None
 
 
 def architecture(path: str) -> tuple[Architecture | None, str]:

@@ -22,12 +22,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from importlib import metadata
 from pathlib import Path
 
 SCHEME = "gguf://"
+HUB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")   # owner/name
 
 
 class ModelReferenceError(ValueError):
@@ -98,13 +100,29 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def hub_id_problem(path: str) -> str | None:
+    """``None`` when ``path`` is an existing local folder, a well-formed hub id ``owner/name`` or a GGUF
+    reference that names an installed file; else what is wrong."""
+    if is_gguf(path):
+        try:
+            gguf_path(path)
+        except ModelReferenceError as exc:
+            return str(exc)
+        return None
+    if Path(path).exists():
+        return None
+    if "{" in path or "<" in path:
+        return f"{path!r} holds an unfilled placeholder"
+    if not HUB_ID.match(path):
+        return f"{path!r} is neither an existing local folder nor a hub id of the form owner/name"
+    return None
+
+
 def resolve_model(reference: str) -> str:
     """The path or hub id to load for ``reference``: GGUF references become their converted folder
     (converted now if the cache lacks it); a local folder or a hub id is returned unchanged, and
     anything else (e.g. a mistyped path) is a :class:`ModelReferenceError` naming it."""
     if not is_gguf(reference):
-        from .estimate import hub_id_problem
-
         problem = hub_id_problem(reference)
         if problem:
             raise ModelReferenceError(f"model {problem}; allowed: a local model folder, a hub id or "

@@ -33,7 +33,8 @@ from typing import Any, Iterable, Iterator, Mapping
 import pandas as pd
 import yaml
 
-from .config import ConfigError, UnknownName, build_section, require
+from .config import ConfigError, build_section, require
+from .errors import UnknownName
 
 DOMAINS: tuple[str, ...] = ("math", "code", "knowledge")
 DOMAIN_GROUP: dict[str, str] = {"math": "structured", "code": "structured", "knowledge": "unstructured"}

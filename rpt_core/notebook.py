@@ -17,7 +17,7 @@ import json
 import os
 from pathlib import Path
 
-from .config import UnknownName
+from .errors import UnknownName
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REFERENCES = REPO_ROOT / "reports" / "references.json"   # study -> its committed reference run folder

@@ -539,7 +539,7 @@ def check_study(study: Study) -> list[str]:
     """Guard rails before a long run: every evaluation step's config valid, model ids well-formed,
     benchmarks known or written by the study."""
     from .benchmarks import BENCHMARKS
-    from .estimate import hub_id_problem
+    from .modelref import hub_id_problem
     from .evaluate import items_file, models_to_evaluate
 
     embedded = _embedded_benchmarks()

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from rpt_core.estimate import architecture, hub_id_problem, training_memory_gib
+from rpt_core.estimate import architecture, training_memory_gib
+from rpt_core.modelref import hub_id_problem
 from rpt_core.study import estimates, load_study, plan, run_study
 
 ROOT = Path(__file__).resolve().parent.parent

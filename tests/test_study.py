@@ -278,8 +278,8 @@ def test_cli_validate_and_dry_run(tmp_path, capsys):
         main(["run", str(good), "--dry-run", "--set", "seed"])
     # an evaluate step says what it can detect before anything runs
     assert main(["run", "params/smollm.yaml", "--dry-run"]) == 0
-    assert ("power: minimum detectable Δ at 80% power, alpha 0.05 (base at 50%): math 7.0 pp (200 items); "
-            "code 7.0 pp (200 items); knowledge 7.0 pp (200 items)") in capsys.readouterr().out
+    assert ("power: minimum detectable Δ at 80% power, alpha 0.05 (base at 50%): math 5.0 pp (200 items); "
+            "code 5.0 pp (200 items); knowledge 5.0 pp (200 items)") in capsys.readouterr().out
 
 
 def _record(args):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field
 
-from ..config import UnknownName
+from ..errors import UnknownName
 from ..rewards import verify_many
 from .loaders import BenchmarkUnavailable, SubsetMissing, load
 from .registry import BENCHMARKS

@@ -28,7 +28,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from ..config import UnknownName
+from ..errors import UnknownName
 from ..items import Item
 from . import prompts
 from .registry import BENCHMARKS, FINBEN_NUMERIC_SUBSETS, BenchmarkSpec

@@ -103,7 +103,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import UnknownName
+from ..errors import UnknownName
 from ..items import Item
 from .loaders import BenchmarkUnavailable, read_records
 

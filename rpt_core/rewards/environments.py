@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import UnknownName
+from ..errors import UnknownName
 
 _REPO = Path(__file__).resolve().parents[2]
 
