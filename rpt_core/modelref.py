@@ -15,10 +15,14 @@ tokenizer, chat template, generation config) under the model cache (``$RPT_MODEL
 Every backend and the trainer then load that folder, and its fingerprint is that of any local
 folder (:func:`rpt_core.generate.model_fingerprint`). Conversion writes to a temporary folder and
 renames it, so an interrupted conversion leaves nothing half-written; it records ``converted.json``.
+Concurrent first uses (e.g. two training runs of a study started side by side on a cold cache)
+take a lock file next to the folder: one converts, the others wait and load its result.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -84,10 +88,11 @@ def _assembled(distribution, filename: str) -> Path | None:
         if getattr(module, "MODEL_NAME", None) == filename and callable(getattr(module, "assemble", None)):
             target = model_cache() / "gguf" / filename
             if not target.is_file():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f"{filename}.tmp-{os.getpid()}")
-                module.assemble(tmp, overwrite=True)
-                os.replace(tmp, target)
+                with _locked(target):
+                    if not target.is_file():
+                        tmp = target.with_name(f"{filename}.tmp-{os.getpid()}")
+                        module.assemble(tmp, overwrite=True)
+                        os.replace(tmp, target)
             return target
     return None
 
@@ -132,8 +137,22 @@ def resolve_model(reference: str) -> str:
     sha = _sha256(source)
     target = model_cache() / f"{source.stem}-{sha[:12]}"
     if not (target / "converted.json").is_file():
-        convert_gguf(source, target, sha)
+        with _locked(target):
+            if not (target / "converted.json").is_file():   # another process may have converted it meanwhile
+                convert_gguf(source, target, sha)
     return str(target)
+
+
+@contextlib.contextmanager
+def _locked(target: Path):
+    """An exclusive lock on ``<target>.lock`` (blocks until held; released on exit or process death)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.with_name(target.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def convert_gguf(source: Path, target: Path, sha: str | None = None) -> Path:

