@@ -10,7 +10,8 @@ Two run folders (``reports/<study>/<run-id>/``) side by side, as Markdown:
 4. **Conclusions**: for each RPT model and benchmark set of the observational comparisons
    (``data/observational_comparisons.csv``), whether Δ is a significant gain, a significant loss
    (item-clustered test, alpha 0.05) or neither; and, for tiny-world runs, whether each planted
-   effect was recovered (``data/planted_transfer.csv``). Rows whose conclusion flipped are marked.
+   effect was recovered (``data/planted_transfer.csv``). Rows whose conclusion flipped are marked;
+   a run older than the item-clustered test is judged by CMH's p, and its rows say so.
 """
 
 from __future__ import annotations
@@ -100,11 +101,18 @@ def accuracies(a: Run, b: Run) -> pd.DataFrame:
     return merged.sort_values(["model", "benchmark"]).reset_index(drop=True)
 
 
+CMH_NOTE = " (CMH p)"
+
+
 def _verdict(row: pd.Series) -> str:
-    p = row["p_delta"] if "p_delta" in row else row["p_value"]   # runs older than the item-clustered test
+    """Gain, loss or no change by the item-clustered test (``p_delta``). A run older than that test
+    has only CMH's p (``p_value``): its verdict says so (:data:`CMH_NOTE`), so a conclusion that
+    differs only because the test differs is never taken for a flip of the result."""
+    test = "" if "p_delta" in row else CMH_NOTE
+    p = row["p_delta"] if "p_delta" in row else row["p_value"]
     if not (p < ALPHA):
-        return "no significant change"
-    return "significant gain" if row["delta"] > 0 else "significant loss"
+        return "no significant change" + test
+    return ("significant gain" if row["delta"] > 0 else "significant loss") + test
 
 
 def conclusions(a: Run, b: Run) -> list[list[Any]]:
@@ -119,7 +127,13 @@ def conclusions(a: Run, b: Run) -> list[list[Any]]:
             frames.append({tuple(r[k] for k in key): verdict(r) for _, r in pd.read_csv(path).iterrows()} if path.exists() else {})
         for subject in sorted(set(frames[0]) | set(frames[1]), key=str):
             ca, cb = frames[0].get(subject, "—"), frames[1].get(subject, "—")
-            rows.append([" / ".join(map(str, subject)), ca, cb, "FLIPPED" if ca != cb and "—" not in (ca, cb) else ""])
+            if "—" in (ca, cb) or ca.removesuffix(CMH_NOTE) == cb.removesuffix(CMH_NOTE):
+                mark = ""
+            elif (CMH_NOTE in ca) != (CMH_NOTE in cb):
+                mark = "other test"   # clustered p on one side, CMH's on the other: not comparable
+            else:
+                mark = "FLIPPED"
+            rows.append([" / ".join(map(str, subject)), ca, cb, mark])
     return rows
 
 
@@ -133,14 +147,18 @@ def compare_runs(run_a: str | Path, run_b: str | Path) -> str:
     acc_rows = [[r["model"], r["benchmark"], *(round(r[c], 1) if pd.notna(r[c]) else "—" for c in ("accuracy A", "accuracy B", "B − A"))]
                 for _, r in acc.iterrows()]
     concl = conclusions(a, b)
-    flipped = sum(1 for r in concl if r[3])
+    flipped = sum(1 for r in concl if r[3] == "FLIPPED")
+    other_test = sum(1 for r in concl if r[3] == "other test")
     return "\n\n".join([
         f"# {a.study} {a.run_id} (A) vs {b.study} {b.run_id} (B)",
         f"A: {a.path} · {a.status} · commit {fmt_commit(a.git)}\nB: {b.path} · {b.status} · commit {fmt_commit(b.git)}",
         "## What changed", _table(["what", "A", "B"], changes(a, b)),
         "## Key numbers", _table(["quantity", "A", "B", "B − A", ""], key_numbers(a, b)),
         "## Per-benchmark accuracy (pass@1, %)", _table(["model", "benchmark", "A", "B", "B − A"], acc_rows),
-        f"## Conclusions ({flipped} flipped)", _table(["subject", "A", "B", ""], concl),
+        f"## Conclusions ({flipped} flipped)"
+        + (f"\n\n{other_test} conclusion(s) compare the item-clustered test with CMH's{CMH_NOTE}: one run is "
+           "older than the clustered test; re-run it to compare like with like" if other_test else ""),
+        _table(["subject", "A", "B", ""], concl),
     ]) + "\n"
 
 

@@ -216,8 +216,30 @@ def test_livecodebench_decodes_compressed_tests_without_running_pickled_code():
         decode_test_cases(evil)
 
 
+def test_usaco_without_hidden_tests_is_an_error_unless_samples_are_chosen(tmp_path):
+    import shutil
+    (tmp_path / "usaco").mkdir()
+    shutil.copy(FIXTURES / "usaco" / "usaco_subset307_dict.json", tmp_path / "usaco")   # no tests/ folder
+    with pytest.raises(BenchmarkUnavailable, match="2 of 2 problems have no hidden tests.*cases=samples"):
+        load("usaco", data_dir=tmp_path)
+    items = load("usaco", data_dir=tmp_path, cases="samples")
+    assert {i.metadata["cases_from"] for i in items} == {"samples"} and all(i.reference["cases"] for i in items)
+    with pytest.raises(ValueError, match="allowed: tests, samples"):
+        load("usaco", data_dir=tmp_path, cases="statement")
+
+
+def test_legalbench_prompt_is_not_downloaded_offline(tmp_path, monkeypatch):
+    from rpt_core.benchmarks.loaders import legalbench_prompt
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: pytest.fail("downloaded while offline"))
+    with pytest.raises(BenchmarkUnavailable, match="downloads are off"):
+        legalbench_prompt("abercrombie", None)
+
+
 def test_usaco_reads_hidden_tests_and_reference_solutions_pass():
     items = load("usaco", data_dir=FIXTURES)
+    assert {i.metadata["cases_from"] for i in items} == {"tests"}
     assert [len(i.reference["cases"]) for i in items] == [2, 1]
     assert [i.reference["time_limit_s"] for i in items] == [2, 4]
     assert [i.reference["memory_mb"] for i in items] == [256, 256]  # memory_limit (MB) is enforced
@@ -328,7 +350,10 @@ def test_finben_classification_and_numeric_subsets():
         items = {i.id: i for i in load("finben", data_dir=FIXTURES)}
     assert {i.metadata["subset"] for i in items.values()} == {
         "flare-fpb", "finben-fomc", "flare-headlines", "flare-german", "flare-finqa", "flare-tatqa", "flare-convfinqa"}
-    assert "flare-convfinqa/convfinqa9002" not in items and "flare-tatqa/tatqa9002" not in items  # span answers
+    span = items["flare-tatqa/tatqa9002"]   # a text answer is graded as text, not skipped
+    assert span.kind == "text" and items["flare-convfinqa/convfinqa9002"].kind == "text"
+    assert verify("text", f"ANSWER: {span.reference['answer']}", span.reference).correct
+    assert not verify("text", "ANSWER: 12", span.reference).correct
     fpb = items["flare-fpb/fpb9001"]
     assert fpb.kind == "label"
     assert fpb.reference == {"answer": "positive", "labels": ["negative", "positive", "neutral"]}

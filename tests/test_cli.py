@@ -45,3 +45,20 @@ def test_validate_and_dry_run_warn_about_a_missing_execution_environment(tmp_pat
     python.symlink_to(sys.executable)
     monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(python))
     assert "warning" not in validate_file(str(params))
+
+
+def test_compare_names_the_test_behind_each_conclusion(tmp_path):
+    """A run older than the item-clustered test has CMH's p only: its conclusions say so, and a
+    difference between the two tests is not reported as a flipped result."""
+    from rpt_core.compare import compare_runs
+
+    rows = {"new": "rpt,set,delta,p_value,p_delta\nm,math,5.0,0.01,0.20\nm,code,-4.0,0.01,0.01\n",
+            "old": "rpt,set,delta,p_value\nm,math,5.0,0.01\nm,code,-4.0,0.01\n"}
+    for name, csv in rows.items():
+        (tmp_path / name / "data").mkdir(parents=True)
+        (tmp_path / name / "manifest.json").write_text('{"study": "s", "run_id": "%s"}' % name)
+        (tmp_path / name / "data" / "observational_comparisons.csv").write_text(csv)
+    text = compare_runs(tmp_path / "new", tmp_path / "old")
+    assert "| m / math | no significant change | significant gain (CMH p) | other test |" in text
+    assert "| m / code | significant loss | significant loss (CMH p) | — |" in text   # agree: unmarked
+    assert "## Conclusions (0 flipped)" in text and "1 conclusion(s) compare the item-clustered test" in text

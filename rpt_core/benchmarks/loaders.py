@@ -312,15 +312,27 @@ def _polyglot_rows(spec: BenchmarkSpec, root: Path) -> list[dict]:
 
 
 def _usaco_rows(spec: BenchmarkSpec, root: Path) -> list[dict]:
-    """Problem dict entries plus ``cases`` read from ``tests/<problem_id>/`` (else the samples)."""
+    """Problem dict entries plus ``cases`` read from ``tests/<problem_id>/``. A problem without hidden
+    tests is an error, unless option ``cases="samples"`` opts in to grading every problem on its
+    statement's samples only (a weaker judge: recorded as ``cases_from`` in every item)."""
     rows = [row for path in sorted(root.glob("*.json")) for row in read_records(path)]
     if not rows:
         raise unavailable(spec, f"no problem dict (*.json) in {root}")
+    if spec.options["cases"] not in ("tests", "samples"):
+        raise ValueError(f"usaco: option cases={spec.options['cases']!r}; allowed: tests, samples")
+    untested = []
     for row in rows:
         problem_id = str(row.get("problem_id") or row["_key"])
-        cases = _numbered_cases(root / "tests" / problem_id)
-        row["cases"] = cases or [{"input": s["input"], "output": s["output"]} for s in row.get("samples") or []]
-        row["cases_from"] = "tests" if cases else "samples"
+        if spec.options["cases"] == "samples":
+            row["cases"] = [{"input": s["input"], "output": s["output"]} for s in row.get("samples") or []]
+        else:
+            row["cases"] = _numbered_cases(root / "tests" / problem_id)
+            untested += [] if row["cases"] else [problem_id]
+        row["cases_from"] = spec.options["cases"]
+    if untested:
+        raise unavailable(spec, f"{len(untested)} of {len(rows)} problems have no hidden tests under "
+                                f"{root / 'tests'} (e.g. {untested[0]}); unpack the tests/ folder of the data "
+                                "archive there, or pass option cases=samples to grade on the statements' samples")
     return rows
 
 
@@ -548,7 +560,7 @@ def _date(spec, value, name) -> datetime | None:
 def norm_usaco(spec, rows):
     """USACOBench problem dict: problem_id, name, problem_level, description, runtime_limit (s),
     memory_limit (MB), samples [{input, output, explanation}], solution_python3, ...; ``cases`` were
-    attached by the reader (hidden tests, or samples when the tests folder is missing). Both the
+    attached by the reader (hidden tests, or the samples with option ``cases="samples"``). Both the
     time and the memory limit are enforced (memory as address space)."""
     return [_item(spec, r.get("problem_id") or r["_key"], prompts.render("code_stdio", statement=r["description"]),
                   "code_stdio",
@@ -678,16 +690,19 @@ LEGALBENCH_PROMPT_URL = "https://raw.githubusercontent.com/HazyResearch/legalben
 def legalbench_prompt(task: str, data_dir: Path | None) -> str:
     """The task's ``base_prompt.txt`` (instruction, worked examples, ``{{column}}`` placeholders) from
     the LegalBench GitHub repository: ``<data_dir>/legalbench/tasks/<task>/`` of a local copy, else
-    downloaded (cached under ``~/.cache/rpt/legalbench``). Raises :class:`BenchmarkUnavailable`."""
+    downloaded (cached under ``~/.cache/rpt/legalbench``) unless downloads are off (:func:`offline`).
+    Raises :class:`BenchmarkUnavailable`."""
     spec = BENCHMARKS["legalbench"]
     cached = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rpt" / "legalbench"
     for root in ([data_dir / "legalbench"] if data_dir else []) + [cached]:
         path = root / "tasks" / task / "base_prompt.txt"
         if path.is_file():
             return path.read_text(encoding="utf-8")
-    if data_dir:
-        raise unavailable(spec, f"no task prompt {data_dir / 'legalbench' / 'tasks' / task / 'base_prompt.txt'}: "
-                                "put the tasks/ folder of https://github.com/HazyResearch/legalbench there")
+    if data_dir or offline():
+        where = data_dir / "legalbench" / "tasks" if data_dir else cached / "tasks"
+        raise unavailable(spec, f"no task prompt {where / task / 'base_prompt.txt'}"
+                                + ("" if data_dir else " and downloads are off (HF_HUB_OFFLINE)")
+                                + ": put the tasks/ folder of https://github.com/HazyResearch/legalbench there")
     try:
         import urllib.request
         with urllib.request.urlopen(LEGALBENCH_PROMPT_URL.format(task=task), timeout=30) as response:
@@ -698,6 +713,12 @@ def legalbench_prompt(task: str, data_dir: Path | None) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return text
+
+
+def offline() -> bool:
+    """Whether downloads are off: ``HF_HUB_OFFLINE`` or ``HF_DATASETS_OFFLINE`` set to a true value."""
+    return any(os.environ.get(v, "").strip().lower() in ("1", "true", "yes", "on")
+               for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
 
 
 def fill_placeholders(template: str, row: dict, where: str) -> str:
@@ -749,15 +770,17 @@ def norm_finben(spec, rows):
     gold (index into choices), plus text (not in headlines) and label_type (headlines) -> ``label``
     (``choice`` when the choices are option letters). Numeric QA (flare-finqa, flare-tatqa,
     flare-convfinqa: id, query, answer, text | turn, dialogue_id) -> ``numeric`` with 1% relative
-    tolerance; a percentage may be answered as a percent or a fraction (``6.84%`` = 0.0684). Rows
-    whose answer is not a number (TAT-QA spans) are skipped. The gold text is kept in metadata for
-    PIXIU's exact-match score."""
+    tolerance; a percentage may be answered as a percent or a fraction (``6.84%`` = 0.0684). An
+    answer that is not a number (TAT-QA spans) is a ``text`` item, matched as text (PIXIU scores
+    these subsets by exact match). The gold text is kept in metadata for PIXIU's exact-match score."""
     items = []
     for i, r in enumerate(rows):
         subset, item_id = r["_subset"], f"{r['_subset']}/{r.get('id', i)}"
         if subset in FINBEN_NUMERIC_SUBSETS:
             value = _number(r["answer"])
             if value is None:
+                items.append(_item(spec, item_id, prompts.render("knowledge_numeric", text=r["query"]), "text",
+                                   {"answer": str(r["answer"])}, subset=subset, answer_text=str(r["answer"])))
                 continue
             percent = str(r["answer"]).strip().endswith("%")
             asks_percent = re.search(r"(?i)percent|percentage", r["query"].rsplit("Question:", 1)[-1]) is not None

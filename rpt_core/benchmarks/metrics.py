@@ -73,7 +73,7 @@ def _finben(rows: list[tuple[Item, pd.Series]]) -> float:
         by_subset[item.metadata["subset"]].append((item, row))
     scores = []
     for subset, pairs in by_subset.items():
-        if pairs[0][0].kind == "numeric":
+        if pairs[0][0].kind in ("numeric", "text"):   # QA subsets: numbers and text spans
             answers = [math_answer(row["completion"]) for _, row in pairs]
             scores.append(sum(a is not None and a.strip() == item.metadata["answer_text"]
                               for a, (item, _) in zip(answers, pairs)) / len(pairs))

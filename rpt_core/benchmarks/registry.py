@@ -126,9 +126,9 @@ _SPECS = [
                   Source("archive", "princeton-nlp/USACO data.zip (USACOBench, usaco_subset307_dict.json)",
                          layout="usaco_subset307_dict.json (problem dict keyed by problem id) plus "
                                 "tests/<problem_id>/{1.in,1.out,...} or {I.1,O.1,...} from the USACOBench "
-                                "data archive (https://github.com/princeton-nlp/USACO, data.zip); without "
-                                "tests/ the statement samples are used"),
-                  307, 1, "code_stdio", "code_stdio", "usaco", time_limit_s=4.0,
+                                "data archive (https://github.com/princeton-nlp/USACO, data.zip); option "
+                                "cases=samples grades on the statement samples instead"),
+                  307, 1, "code_stdio", "code_stdio", "usaco", time_limit_s=4.0, options={"cases": "tests"},
                   notes="USACOBench 307-problem subset (Shi et al. 2024); runtime_limit per problem"),
     BenchmarkSpec("codeforces", "code", Source("hub", "chuxuan/RL-gen-codeforces-test", split="train"), None, 1,
                   "code_stdio", "code_stdio", "codeforces", time_limit_s=6.0,
@@ -174,9 +174,10 @@ _SPECS = [
                          layout="one folder or file per subset named after its hub dataset, e.g. "
                                 "<data_dir>/finben/flare-fpb/test.parquet (finben-fomc may keep its former name "
                                 "flare-fomc); a missing subset is dropped with a warning"),
-                  None, 1, "knowledge_label", "label/choice/numeric", "finben",
+                  None, 1, "knowledge_label", "label/choice/numeric/text", "finben",
                   notes="classification subsets (choices/gold) -> label; FinQA/TAT-QA/ConvFinQA -> numeric with 1% "
-                        "tolerance (PIXIU: exact string match, recorded as the upstream metric); FOMC moved to "
+                        "tolerance, a non-numeric answer (TAT-QA spans) -> text (PIXIU: exact string match, "
+                        "recorded as the upstream metric); FOMC moved to "
                         "TheFinAI/finben-fomc; flare-fpb, flare-fiqasa and flare-finqa are gated on the hub",
                   version="2"),
 ]
