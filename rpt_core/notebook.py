@@ -24,6 +24,12 @@ REFERENCES = REPO_ROOT / "reports" / "references.json"   # study -> its committe
 STUDY_RUN = "RPT_STUDY_RUN"   # set by rpt run (to its run-id) for the kernels of its steps
 
 
+def study_run() -> str | None:
+    """The run-id of the ``rpt run`` this process belongs to (:func:`inside_study`), else ``None``:
+    inside a study, what an interactive session would only be warned about is an error."""
+    return os.environ.get(STUDY_RUN) or None
+
+
 @contextlib.contextmanager
 def inside_study(run_id: str):
     """Mark this process (and the notebook kernels it starts) as running study run ``run_id``."""
@@ -66,13 +72,13 @@ def records_source(records_dir: str | Path | list | None, run_dir: str | Path, s
     own = Path(run_dir) / "data" / "records"
     if any(own.glob("*.parquet")):
         return own
-    if os.environ.get(STUDY_RUN):
+    if study_run():
         raise FileNotFoundError(f"records: none in {own} and no records_dir given; inside rpt run (run "
-                                f"{os.environ[STUDY_RUN]}) an analysis reads this run's records only: did its "
+                                f"{study_run()}) an analysis reads this run's records only: did its "
                                 "evaluation steps run?")
     reference = reference_run(study) / "data" / "records"
     print(f"records: none in {own}; reading the committed reference run {reference.parent.parent}")
     return reference
 
 
-__all__ = ["setup", "reference_run", "records_source", "inside_study", "REFERENCES", "STUDY_RUN"]
+__all__ = ["setup", "reference_run", "records_source", "inside_study", "study_run", "REFERENCES", "STUDY_RUN"]

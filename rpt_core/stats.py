@@ -69,6 +69,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from .models import DOMAIN_GROUP, DOMAINS, Registry, domain_label, label_domains, split_of
+from .notebook import study_run
 from .rewards.verdict import graded
 
 STAR_LEVELS: tuple[tuple[float, str], ...] = ((0.001, "***"), (0.01, "**"), (0.05, "*"))
@@ -434,18 +435,22 @@ class Strata:
     boot: np.ndarray
     null: np.ndarray
     level: float = 0.95
+    dropped: tuple[str, ...] = ()   # "rpt <- base" of the pairs left out for want of records
 
     def where(self, mask) -> "Strata":
         """The rows where boolean ``mask`` holds (table re-indexed, draw rows kept aligned)."""
         mask = np.asarray(mask, bool)
-        return Strata(self.table[mask].reset_index(drop=True), self.boot[mask], self.null[mask], self.level)
+        return Strata(self.table[mask].reset_index(drop=True), self.boot[mask], self.null[mask], self.level,
+                      self.dropped)
 
 
 def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple], n_boot: int = 1000,
            seed: int = 0, level: float = 0.95) -> Strata:
     """Per-(pair, benchmark) counts, accuracies, Δ and bootstrap draws: the input of every aggregate.
 
-    Pairs whose RPT model or base has no records are skipped with a warning. ``n_boot = 0`` skips the
+    Pairs whose RPT model or base has no records are an error inside ``rpt run``
+    (:func:`rpt_core.notebook.study_run`); elsewhere they are left out with a warning and listed in
+    ``Strata.dropped``. ``n_boot = 0`` skips the
     draws (CI and clustered p-value columns downstream are then NaN). Per stratum, ``delta_paired`` is
     the mean item difference over the items both models answered (an item's difference: its RPT
     mean correctness minus its base mean correctness, repeats averaged first). ``boot`` holds item
@@ -456,9 +461,14 @@ def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple
     grid = _grid(records)
     index = {m: i for i, m in enumerate(grid.models)}
     pairs = pairs_from(pairs)
-    absent = [p for p in pairs if p.rpt not in index or p.base not in index]
+    absent = tuple(f"{p.rpt} <- {p.base}" for p in pairs if p.rpt not in index or p.base not in index)
     if absent:
-        warnings.warn("no records for: " + ", ".join(f"{p.rpt} <- {p.base}" for p in absent), stacklevel=2)
+        message = (f"no records for {len(absent)} of {len(pairs)} pairs: {', '.join(absent)} "
+                   f"(models with records: {', '.join(grid.models) or 'none'})")
+        if study_run():
+            raise ValueError(f"{message}; inside rpt run (run {study_run()}) every pair of the registry needs "
+                             "records: evaluate those models or remove them from the registry")
+        warnings.warn(message, stacklevel=2)
     pairs = [p for p in pairs if p.rpt in index and p.base in index]
     rpt_idx = np.array([index[p.rpt] for p in pairs], int)
     base_idx = np.array([index[p.base] for p in pairs], int)
@@ -519,7 +529,7 @@ def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple
                 boot[rows] = (np.where(resampled > 0, (counts @ diff) / resampled, delta_paired[rows]) + 0.0).T
             null[rows] = ((signs @ diff) / n_keep + 0.0).T  # + 0.0 turns -0.0 into 0.0
     table["delta_paired"] = delta_paired
-    return Strata(table, boot, null, level)
+    return Strata(table, boot, null, level, absent)
 
 
 def _item_draws(n_items: int, n_draws: int, seed: int, benchmark: str) -> tuple[np.ndarray, np.ndarray]:
@@ -862,14 +872,15 @@ def reported_vs_reproduced(reported: str | Mapping, st: Strata, study: str | Non
     """Every reported number (:func:`load_reported`; of ``study`` when given) that these strata cover,
     beside the same quantity computed here the same way: Δ (pp) as in :func:`comparisons`, the mean
     over models as in :func:`mean_delta`, pooled θ̂ as in :func:`aggregate`, (base, algorithm) Δ as in
-    :func:`robustness`. Numbers about models or benchmarks the strata lack are left out. Columns:
-    quantity, reported, reproduced, difference (reproduced - reported), version, section."""
+    :func:`robustness`. Columns: quantity, reported, reproduced, difference (reproduced - reported),
+    version, section. Numbers about models or settings the strata lack have no row; they are listed in
+    ``attrs["not_covered"]`` (quantities) so a reader sees how many were out of reach."""
     reported = load_reported(reported)
     default_version = reported["paper"].get("version", "")
     t = st.table
     comps = comparisons(st, ("ID", "OOD", *DOMAINS)) if len(t) else pd.DataFrame(columns=["rpt", "set", "delta"])
     robust = robustness(st) if len(t) else pd.DataFrame(columns=["base", "algorithm"])
-    rows = []
+    rows, not_covered = [], []
     for n in reported["numbers"]:
         if (study and n.get("study") not in (None, study)) or n["kind"] == "transfer":
             continue   # transfer statements are verdicts, not numbers: transfer_statements
@@ -898,7 +909,23 @@ def reported_vs_reproduced(reported: str | Mapping, st: Strata, study: str | Non
             rows.append({"quantity": quantity, "reported": float(n["value"]), "reproduced": value,
                          "difference": value - float(n["value"]), "version": n.get("version", default_version),
                          "section": n["section"]})
-    return pd.DataFrame(rows, columns=["quantity", "reported", "reproduced", "difference", "version", "section"])
+        else:
+            not_covered.append(quantity)
+    side = pd.DataFrame(rows, columns=["quantity", "reported", "reproduced", "difference", "version", "section"])
+    side.attrs["not_covered"] = not_covered
+    return side
+
+
+def coverage_note(side: pd.DataFrame) -> str:
+    """One line: how many reported numbers a :func:`reported_vs_reproduced` table covers, and which
+    it cannot (up to five named)."""
+    missing = side.attrs.get("not_covered", [])
+    total = len(side) + len(missing)
+    if not missing:
+        return f"This run covers all {total} reported numbers."
+    named = "; ".join(missing[:5]) + (f"; and {len(missing) - 5} more" if len(missing) > 5 else "")
+    return (f"This run covers {len(side)} of the {total} reported numbers; the other {len(missing)} are about "
+            f"models or settings it lacks: {named}.")
 
 
 def transfer_statements(reported: str | Mapping, matrix: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
@@ -1138,7 +1165,7 @@ def pass_at_k_curves(records: pd.DataFrame, models: Sequence[str] | None = None,
 
 __all__ = ["STAR_LEVELS", "SETS", "stars", "wilson_interval", "holm", "mcnemar", "CMHResult",
            "cmh", "Grid", "accuracy_table", "Pair", "pairs_from", "Strata", "strata", "aggregate", "comparisons",
-           "mean_delta", "minimum_detectable_delta", "REPORTED_KINDS", "load_reported", "reported_vs_reproduced", "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "format_split",
+           "mean_delta", "minimum_detectable_delta", "REPORTED_KINDS", "load_reported", "reported_vs_reproduced", "coverage_note", "transfer_matrix", "robustness", "paired_tests", "training_dynamics", "format_split",
            "pooling_comparison", "paired_vs_unpaired", "repeat_precision", "calibration", "false_positive_rate",
            "planted_recovery", "describe_recovery", "describe_calibration", "pass_at_k_curves", "placebo_adjusted",
            "describe_transfer", "band_check", "transfer_statements", "TRANSFER_VERDICTS"]

@@ -605,7 +605,10 @@ def test_reported_beside_reproduced_on_fixture_records():
     both = table.loc["mean ID Δ over RPT models (pp)"]  # v3 and v1 reported numbers, one reproduced value
     assert sorted(both["reported"]) == [2.87, 3.57] and both["reproduced"].tolist() == pytest.approx([means["ID"]] * 2)
     assert "Fino1-8B: tabfact Δ (pp)" in table.index and "pooled OOD θ̂ (Mantel-Haenszel)" in table.index
-    assert "AZR-Coder-7B: code Δ (pp)" not in table.index  # a model the records lack is left out
+    assert "AZR-Coder-7B: code Δ (pp)" not in table.index  # a model the records lack has no row ...
+    assert "AZR-Coder-7B: code Δ (pp)" in table.attrs["not_covered"]   # ... and is counted
+    note = stats.coverage_note(table)
+    assert note.startswith(f"This run covers {len(table)} of the {len(table) + len(table.attrs['not_covered'])} ")
     assert not any("+ GRPO" in q for q in table.index)  # interventional numbers belong to the other study
     with pytest.raises(ValueError, match=r"numbers\[0\].kind: 'mean' is not allowed; allowed: mean_delta"):
         stats.load_reported({"numbers": [{"kind": "mean", "value": 1}]})
@@ -689,3 +692,15 @@ def test_band_check_reports_pass_at_k_format_and_the_band():
     assert check["answered"] == pytest.approx(75.0) and check["in_band"]
     assert not stats.band_check(records, k=4, band=(40, 85)).iloc[0]["in_band"]
     assert np.isnan(stats.band_check(records, k=8).iloc[0]["pass_at_8"])   # fewer than 8 samples per item
+
+
+def test_pairs_without_records_are_counted_outside_a_study_and_an_error_inside(monkeypatch):
+    records = synthetic_records({"base": {}, "rl": {"math": 1.0}}, seed=1)
+    pairs = [("rl", "base", ("math",)), ("ghost", "base", ("code",))]
+    with pytest.warns(UserWarning, match=r"no records for 1 of 2 pairs: ghost <- base"):
+        st = stats.strata(records, pairs, n_boot=0)
+    assert st.dropped == ("ghost <- base",) and set(st.table["rpt"]) == {"rl"}
+    assert st.where(st.table["benchmark"] == st.table["benchmark"].iloc[0]).dropped == st.dropped
+    monkeypatch.setenv("RPT_STUDY_RUN", "run-1")
+    with pytest.raises(ValueError, match=r"ghost <- base.*inside rpt run \(run run-1\)"):
+        stats.strata(records, pairs, n_boot=0)
