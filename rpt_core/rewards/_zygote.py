@@ -60,6 +60,8 @@ def child(request, workdir, stdin_path, out_w, err_w, result_w):
     _limit(resource.RLIMIT_FSIZE, int(limits["file_mb"]) << 20)
     _limit(resource.RLIMIT_NOFILE, int(limits["open_files"]))
     _limit(resource.RLIMIT_CORE, 0)
+    if limits.get("stack_mb"):
+        _limit(resource.RLIMIT_STACK, int(limits["stack_mb"]) << 20)
     uid = CONFIG["uid"]
     if uid >= 0:
         os.setgroups([])

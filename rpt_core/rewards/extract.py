@@ -73,6 +73,31 @@ def code_block(completion: str) -> str | None:
     return text.strip("\n") if text.strip() else None
 
 
+def lcb_code(completion: str) -> str | None:
+    """LiveCodeBench's own extraction (its ``extract_code`` for chat models), followed on purpose:
+    the text between the last two lines that contain a code fence, whatever their language;
+    ``None`` with fewer than two such lines (plain code without fences is no answer there). It
+    does not remove ``<think>`` blocks."""
+    lines = completion.split("\n")
+    fences = [i for i, line in enumerate(lines) if "```" in line]
+    if len(fences) < 2:
+        return None
+    return "\n".join(lines[fences[-2] + 1:fences[-1]]).strip("\n") or None
+
+
+def usaco_code(completion: str) -> str | None:
+    """USACOBench's own extraction, followed on purpose: from the first ```` ```python ```` (case
+    sensitive) to the next fence; without both, the whole response is the program."""
+    start = completion.find("```python")
+    end = completion.find("```", start + len("```python")) if start >= 0 else -1
+    if start < 0 or end < 0:
+        return completion if completion.strip() else None
+    return completion[start + len("```python"):end]
+
+
+CODE_EXTRACTORS = {"last_block": code_block, "lcb": lcb_code, "usaco": usaco_code}
+
+
 def _last(pattern: str, text: str, flags=re.IGNORECASE) -> str | None:
     matches = list(re.finditer(pattern, text, flags))
     return matches[-1].group(1) if matches else None

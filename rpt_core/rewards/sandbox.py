@@ -70,6 +70,7 @@ class Limits:
     file_mb: largest file the program may write, MiB (RLIMIT_FSIZE).
     open_files: max open file descriptors (RLIMIT_NOFILE).
     output_bytes: stdout and stderr are each kept up to this many bytes; more kills the run.
+    stack_mb: the main thread's stack limit, MiB (RLIMIT_STACK); 0 keeps the host's (8 MiB here).
     """
 
     wall_s: float = 10.0
@@ -79,6 +80,7 @@ class Limits:
     file_mb: int = 16
     open_files: int = 128
     output_bytes: int = 1 << 20
+    stack_mb: int = 0
 
 
 @dataclass(frozen=True)
