@@ -457,3 +457,18 @@ def test_check_data_counts_items_and_runs_shipped_reference_solutions(tmp_path, 
     out = capsys.readouterr().out
     assert "polyglot" in out and "3/3" in out and "finben: finben: dropped 1 unavailable subset(s)" in out
     assert main(["check-data", "nope"]) == 2
+
+
+@pytest.mark.slow
+def test_bigcodebench_environment_passes_canonical_solutions_that_plot_and_write_files():
+    """In the built BigCodeBench environment (make bigcodebench-env, about 25 minutes on 2 cores, so
+    not built by make test: skipped without it), canonical solutions of tasks that plot with
+    matplotlib and seaborn and write files pass in the sandbox, as `rpt check-data` runs them."""
+    from rpt_core.benchmarks.check import check_benchmark
+    from rpt_core.rewards.environments import EnvironmentMissing, python_for
+    try:
+        python_for("bigcodebench")
+    except EnvironmentMissing as exc:
+        pytest.skip(str(exc))
+    check = check_benchmark("bigcodebench", data_dir=FIXTURES.parent / "bigcodebench-env", workers=2)
+    assert (check.references, check.references_passed) == (4, 4), check.failures
