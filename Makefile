@@ -36,6 +36,7 @@ real-models-gemma: $(VENV)/.real-models-gemma
 
 # bubblewrap gives the code sandbox its namespaces; without it the sandbox falls back to rlimits.
 # chromium (headless) is how tests/test_report.py checks that reports/index.html renders.
+# slurm-wlm and munge: tests/test_slurm.py starts a real one-node cluster (tests/slurm_cluster.py).
 system-deps:
 	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && (apt-get update -qq && apt-get install -y -qq bubblewrap >/dev/null) \
@@ -44,6 +45,9 @@ system-deps:
 	  || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
 	  || echo "warning: chromium not installed; the browser check in tests/test_report.py will fail"; }
+	@command -v slurmctld >/dev/null && command -v munged >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && (apt-get update -qq && apt-get install -y -qq slurm-wlm munge >/dev/null) \
+	  || echo "warning: slurm-wlm/munge not installed; tests/test_slurm.py will be skipped"; }
 
 test: install real-models
 	@$(PY) -m pytest -q; rc=$$?; \

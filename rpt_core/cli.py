@@ -10,6 +10,8 @@
     rpt run STUDY --force STEP     ... executing STEP even when its inputs are unchanged (others are reused)
     rpt validate FILE...           check study, training, evaluation or registry files without running them
     rpt compare RUN_A RUN_B        two runs side by side: what changed, key numbers, accuracies, conclusions
+    rpt submit STUDY [--shards N]  the study on Slurm: evaluation shards as array jobs, then rpt run after them
+    rpt shard STUDY STEP i/n       one shard of an evaluation step (what the array tasks run)
     rpt report                     rebuild every run's README, run page (index.html) and reports/index.{md,html}
 """
 
@@ -251,6 +253,43 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _study_for(args: argparse.Namespace):
+    from .study import load_study
+
+    return load_study(args.study, {"work_dir": args.work_dir} if args.work_dir else None)
+
+
+def cmd_submit(args: argparse.Namespace) -> int:
+    from . import slurm
+
+    study = _study_for(args)
+    if args.status:
+        _print_table(slurm.status(study, args.shards))
+        return 0
+    done = slurm.submit(study, args.study, args.shards, tuple(args.sbatch_arg or ()), reports=args.reports,
+                        dry_run=args.dry_run)
+    for command in done.commands if args.dry_run else ():
+        print(shlex.join(command))
+    for step, (job, shards) in done.arrays.items():
+        print(f"{step}: array job {job}, shards {','.join(map(str, shards))} of {args.shards}")
+    for reason in done.skipped:
+        print(f"not submitted: {reason}")
+    if done.analysis:
+        print(f"rpt run: job {done.analysis} (after the shards)")
+    return 0
+
+
+def cmd_shard(args: argparse.Namespace) -> int:
+    from . import slurm
+
+    index, _, count = args.shard.partition("/")
+    if not (index.isdigit() and count.isdigit()):
+        raise ValueError(f"shard {args.shard!r}: expected i/n, e.g. 0/4")
+    summary = slurm.run_shard(_study_for(args), args.step, int(index), int(count), workers=args.workers)
+    print(json.dumps(summary))
+    return 0
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     from .compare import compare_runs
 
@@ -325,6 +364,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--print-step", metavar="NAME",
                    help="print one step's resolved parameters as YAML (for papermill -f, e.g. per shard) and stop")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser("submit", help="a study on Slurm: its evaluation steps as array jobs of shards, then "
+                                      "rpt run after them (idempotent; resubmits only what is missing)")
+    p.add_argument("study")
+    p.add_argument("--shards", type=int, default=4, help="shard tasks per evaluation step (default 4)")
+    p.add_argument("--sbatch-arg", action="append", metavar="ARG",
+                   help="passed to every sbatch call (repeatable), e.g. --sbatch-arg=--partition=gpu")
+    p.add_argument("--reports", default="reports", help="reports root of the final rpt run (default: reports)")
+    p.add_argument("--work-dir", help="as for rpt run (must be on a filesystem every node sees)")
+    p.add_argument("--dry-run", action="store_true", help="print the sbatch commands and stop")
+    p.add_argument("--status", action="store_true", help="each shard: done, queued, running or failed (and why)")
+    p.set_defaults(func=cmd_submit)
+    p = sub.add_parser("shard", help="one shard of a study's evaluation step into the shared generation cache "
+                                     "(what rpt submit's array tasks run)")
+    p.add_argument("study")
+    p.add_argument("step")
+    p.add_argument("shard", help="i/n")
+    p.add_argument("--work-dir", help="as for rpt run")
+    p.add_argument("--workers", type=int, default=2, help="parallel verifications (default 2)")
+    p.set_defaults(func=cmd_shard)
     p = sub.add_parser("validate", help="check params files (study, training, evaluation, registry)")
     p.add_argument("files", nargs="+")
     p.set_defaults(func=cmd_validate)
