@@ -163,11 +163,14 @@ def submit(study: Study, study_file: str, shards: int, sbatch_args: tuple[str, .
             waits_on.append(job)
     run_name = job_name(study, "run")
     pending_run = queued.get(run_name, [])
-    stuck = [j["id"] for j in pending_run if "DependencyNeverSatisfied" in j["reason"]]
-    if stuck:
-        subprocess.run([scancel, *stuck], check=True)
-    if pending_run and not stuck and not result.arrays:
-        result.skipped.append(f"run: job {pending_run[0]['id']} already waiting")
+    # a waiting analysis job is replaced when its dependency can no longer be met (a shard was
+    # cancelled or failed) or when new shards were submitted that it does not wait for
+    superseded = [j["id"] for j in pending_run if j["state"] == "PENDING"
+                  and ("DependencyNeverSatisfied" in j["reason"] or result.arrays)]
+    if superseded:
+        subprocess.run([scancel, *superseded], check=True)
+    elif pending_run:
+        result.skipped.append(f"run: job {pending_run[0]['id']} already {pending_run[0]['state'].lower()}")
         return result
     command = [sbatch, "--parsable", "--job-name", run_name, "--output",
                str(Path(study.work_dir) / "slurm" / "logs" / "%x-%j.out"), *sbatch_args,
