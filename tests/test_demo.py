@@ -20,7 +20,14 @@ def reduced_demo(work_dir: Path) -> dict:
     """params/demo.yaml with fewer test items, one base and without the mixed, DAPO and tiny-m runs."""
     raw = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text())
     raw["work_dir"] = str(work_dir)
-    raw["params"] = {**raw["params"], "registry": str(ROOT / raw["params"]["registry"]), "n_boot": 200,
+    # the registry lists only the models this reduced study evaluates (inside rpt run, a registry
+    # pair without records is an error)
+    registry = yaml.safe_load((ROOT / raw["params"]["registry"]).read_text())
+    kept = {"tiny-s", "tiny-s-math", "tiny-s-code", "tiny-s-knowledge"}
+    registry["models"] = [m for m in registry["models"] if m["name"] in kept]
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "registry.yaml").write_text(yaml.safe_dump(registry))
+    raw["params"] = {**raw["params"], "registry": str(work_dir / "registry.yaml"), "n_boot": 200,
                      "bases_dir": str(ROOT / raw["params"]["bases_dir"])}
     raw["steps"] = [s for s in raw["steps"] if s["name"] in KEPT_STEPS]
     for step in raw["steps"]:
