@@ -13,8 +13,9 @@ Bookkeeping lives in ``<work_dir>/slurm/<step>/``:
 * ``shard-<i>-of-<N>.json``: written when a shard finished (its sample counts). A finished shard is
   never submitted again; ``rpt submit`` twice submits nothing new while the first jobs are queued
   or running (it asks ``squeue`` by job name), so submitting is idempotent.
-* ``shard-<i>-of-<N>.lock``: held (``flock``) while a shard runs, so the same shard started twice
-  (a resubmission racing a slow cancel) generates once; the second waits and finds it done.
+* ``.shard-<i>-of-<N>.json.lock``: held (:func:`rpt_core.atomic.locked`) while a shard runs, so
+  the same shard started twice (a resubmission racing a slow cancel) generates once; the second
+  waits and finds it done.
 * ``logs/<job name>-<array job>_<i>.out``: each task's output; :func:`status` names a failed
   shard (not done, not queued, a log) with the last line of its log.
 
@@ -29,8 +30,6 @@ Tested against a real single-node cluster (slurmctld, slurmd, munge) started by
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import shlex
 import subprocess
@@ -39,6 +38,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import locked
 from .study import Study, eval_config, is_eval_step
 
 
@@ -76,7 +76,7 @@ def run_shard(study: Study, step_name: str, index: int, count: int, workers: int
         raise ValueError(f"shard {index}/{count}: index must be in 0..{count - 1}")
     done = marker(study, step_name, index, count)
     done.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(done.with_suffix(".lock")):
+    with locked(done):   # a POSIX record lock, as the generation cache's: NFS forwards it
         if done.exists():
             return json.loads(done.read_text())
         config = replace(eval_config(study, step, done.parent), shard=(index, count))
@@ -90,16 +90,6 @@ def run_shard(study: Study, step_name: str, index: int, count: int, workers: int
         tmp.write_text(json.dumps(summary, indent=1) + "\n")
         tmp.replace(done)
     return summary
-
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # ------------------------------------------------------------------------------------ the queue
