@@ -102,3 +102,17 @@ def test_stop_strings_cut_the_completion_and_leave_other_cache_keys_alone(tiny_m
         assert b.finish_reason == ("stop" if " " in a.text else a.finish_reason)
     with pytest.raises(Exception, match="sampling.stop"):
         load_eval_config({"model": {"path": "m"}, "benchmarks": ["gsm8k"], "sampling": {"stop": [""]}})
+
+
+def test_when_finished_rows_leave_the_cache_does_not_change_the_draws(tiny_model):
+    from rpt_core.generate import _decode_shared
+
+    generator = HFGenerator(tiny_model, chat=False, dtype="float32", batch_size=8)
+    rows = [generator.tokenizer(p, add_special_tokens=False)["input_ids"] for p in _prompts() for _ in range(4)]
+    sampling = Sampling(temperature=1.5, top_p=0.95, max_new_tokens=24)
+    eos = [generator.tokenizer.eos_token_id, *generator.tokenizer(" ", add_special_tokens=False)["input_ids"]]
+    runs = {at: _decode_shared(generator.lm, rows, sampling, 7, eos, generator.tokenizer.pad_token_id, "cpu", compact_at=at)
+            for at in (0.0, 0.25, 1.01)}   # at every finish, in groups, never
+    lengths = {len(r) for r in runs[0.0]}
+    assert len(lengths) > 2 and min(lengths) < 24   # rows finish at different steps
+    assert runs[0.0] == runs[0.25] == runs[1.01]
