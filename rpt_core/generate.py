@@ -15,7 +15,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 
 from .attention import grouped_attention
@@ -93,11 +93,13 @@ def hub_commit(model: str, revision: str | None = None) -> str:
 
 
 def render_prompt(tokenizer, messages: list[dict], chat: bool = True) -> str:
-    """The model's chat template with a generation prompt, or the raw text for base models
-    (``chat=False`` or a tokenizer without a template)."""
+    """The model's chat template with a generation prompt, or for base models (``chat=False`` or a
+    tokenizer without a template) the turns as plain text, each followed by a blank line, so the
+    continuation starts where an answer starts (after the blank line that precedes every answer of
+    the solved examples) and a blank line (``stop: ["\n\n"]``) ends it."""
     if chat and getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    return "\n\n".join(m["content"] for m in messages)
+    return "".join(m["content"] + "\n\n" for m in messages)
 
 
 class HFGenerator:
@@ -133,10 +135,12 @@ class HFGenerator:
         encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
         eos = self.lm.generation_config.eos_token_id
         eos_ids = sorted(set(eos if isinstance(eos, list) else [eos if eos is not None else self.tokenizer.eos_token_id]))
+        stop = sampling.stop
+        stopped_at_string = (lambda ids: cut_at_stop(self.tokenizer.decode(ids, skip_special_tokens=True), stop)[1]) if stop else None
         results: list[Completion | None] = [None] * len(prompts)
         for rows in _batches(encoded, self.batch_size):
             tokens = _decode_shared(self.lm, [encoded[i] for i in rows], sampling, seeds[rows[0]], eos_ids,
-                                    self.tokenizer.pad_token_id, self.device)
+                                    self.tokenizer.pad_token_id, self.device, stop=stopped_at_string)
             for i, generated in zip(rows, tokens):
                 stopped = bool(generated) and generated[-1] in eos_ids
                 text = self.tokenizer.decode(generated[:-1] if stopped else generated, skip_special_tokens=True)
@@ -182,7 +186,8 @@ def _common_prefix(rows: list[list[int]]) -> int:
 
 
 def _decode_shared(lm, rows: list[list[int]], sampling: Sampling, seed: int, eos_ids: list[int], pad_id: int,
-                   device: str, compact_at: float | None = None) -> list[list[int]]:
+                   device: str, compact_at: float | None = None,
+                   stop: Callable[[list[int]], bool] | None = None) -> list[list[int]]:
     """Sample a completion for every prompt in ``rows`` (token ids; repeats are equal rows) with a
     KV cache that holds each shared part once.
 
@@ -190,7 +195,8 @@ def _decode_shared(lm, rows: list[list[int]], sampling: Sampling, seed: int, eos
     2. each distinct prompt's remaining tokens run once, left-padded *after* the shared prefix (the
        padding is masked and position ids skip it, so every prompt sees exactly its own tokens);
     3. the cache is copied to the repeats of each prompt and all rows decode together until every
-       row has produced an EOS token or ``max_new_tokens``.
+       row has produced an EOS token, a row for which ``stop(ids so far)`` is true (a stop string),
+       or ``max_new_tokens``.
     A finished row stays in the batch (fed padding, its output unused) until ``compact_at`` of the
     batch has finished (default :data:`COMPACT_AT`); then the finished rows leave the cache together.
     Copying the cache out whenever one row finished (``compact_at=0``) cost 14% of the decoding. Only unfinished rows are
@@ -232,6 +238,9 @@ def _decode_shared(lm, rows: list[list[int]], sampling: Sampling, seed: int, eos
             token[decoding] = _sample(logits[decoding], sampling, generator)
             generated = torch.cat([generated, token[:, None]], 1)
             done = torch.isin(token, eos) & live
+            if stop is not None:
+                for j in (live & ~done).nonzero()[:, 0].tolist():
+                    done[j] = stop(generated[j].tolist())
             if step + 1 == sampling.max_new_tokens or bool(done.sum() == live.sum()):
                 break
             if bool(done.any()):

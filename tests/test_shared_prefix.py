@@ -94,12 +94,19 @@ def test_stop_strings_cut_the_completion_and_leave_other_cache_keys_alone(tiny_m
     assert sample_key("m", "p", plain, 0) != sample_key("m", "p", stopped, 0)
     generator = HFGenerator(tiny_model, chat=False, dtype="float32", batch_size=8)
     prompts = [p for p in _prompts() for _ in range(3)]
-    free = generator.generate(prompts, plain, [0] * len(prompts))
-    cut = generator.generate(prompts, stopped, [0] * len(prompts))
-    assert any(" " in c.text for c in free)
+    assert all(" " not in c.text for c in generator.generate(prompts, stopped, [0] * len(prompts)))
+    # greedy, so both runs draw alike: the stopped one is the free one cut at its stop string
+    greedy = Sampling(temperature=0, max_new_tokens=12)
+    free = generator.generate(prompts, greedy, [0] * len(prompts))
+    longest = max((c.text for c in free), key=len)
+    stop = longest[len(longest) // 3]   # a character the decoding writes early in some completion
+    cut = generator.generate(prompts, Sampling(temperature=0, max_new_tokens=12, stop=[stop]), [0] * len(prompts))
     for a, b in zip(free, cut):
-        assert " " not in b.text and a.text.startswith(b.text) and b.tokens == a.tokens
-        assert b.finish_reason == ("stop" if " " in a.text else a.finish_reason)
+        assert stop not in b.text and a.text.startswith(b.text)
+        assert b.finish_reason == ("stop" if stop in a.text else a.finish_reason)
+        assert b.tokens <= a.tokens
+    # a stop string ends the row's decoding: no tokens are spent after it
+    assert any(b.tokens < a.tokens for a, b in zip(free, cut))
     with pytest.raises(Exception, match="sampling.stop"):
         load_eval_config({"model": {"path": "m"}, "benchmarks": ["gsm8k"], "sampling": {"stop": [""]}})
 
@@ -116,3 +123,16 @@ def test_when_finished_rows_leave_the_cache_does_not_change_the_draws(tiny_model
     lengths = {len(r) for r in runs[0.0]}
     assert len(lengths) > 2 and min(lengths) < 24   # rows finish at different steps
     assert runs[0.0] == runs[0.25] == runs[1.01]
+
+
+def test_plain_text_prompts_end_where_an_answer_starts(tiny_model):
+    from transformers import AutoTokenizer
+
+    from rpt_core.generate import render_prompt
+
+    turns = [{"role": "system", "content": "Answer."}, {"role": "user", "content": "Q1"},
+             {"role": "assistant", "content": "A1"}, {"role": "user", "content": "Q2"}]
+    rendered = render_prompt(AutoTokenizer.from_pretrained(tiny_model), turns, chat=False)
+    # every answer of the solved examples follows a blank line, so the continuation needs none first
+    # (a blank-line stop string would otherwise end every completion before it began)
+    assert rendered == "Answer.\n\nQ1\n\nA1\n\nQ2\n\n"
