@@ -156,19 +156,26 @@ def cmd_regrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(items: list[str] | None) -> dict:
+    """``--set NAME=VALUE`` options as a mapping of YAML values."""
+    import yaml
+
+    settings = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"--set {item!r}: expected NAME=VALUE (a shared param of the study)")
+        settings[key] = yaml.safe_load(value)
+    return settings
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .study import StepFailed, load_study, plan, run_study
 
     import yaml
 
-    settings = {}
-    for item in args.set or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise SystemExit(f"--set {item!r}: expected NAME=VALUE (a shared param of the study)")
-        settings[key] = yaml.safe_load(value)
     overrides = {k: v for k, v in (("workers", args.workers), ("work_dir", args.work_dir)) if v}
-    study = load_study(args.study, overrides, settings)
+    study = load_study(args.study, overrides, _settings(args.set))
     if args.dry_run:
         print(plan(study))
         return 0
@@ -306,6 +313,26 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_launch(args: argparse.Namespace) -> int:
+    from .launch import launches
+    from .study import load_study
+
+    overrides = {"work_dir": args.work_dir} if args.work_dir else {}
+    study = load_study(args.study, overrides, _settings(args.set))
+    try:
+        found = launches(study, processes=args.processes, steps=args.step, port=args.port)
+    except ValueError as exc:
+        print(f"rpt launch: error: {exc}", file=sys.stderr)
+        return 2
+    if not found:
+        print(f"rpt launch: {study.name} has no training steps", file=sys.stderr)
+        return 2
+    for launch in found:
+        print(f"# {launch.step} (params: {launch.params_file})")
+        print("\n".join(launch.commands))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from .site import refresh
 
@@ -375,6 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="print the sbatch commands and stop")
     p.add_argument("--status", action="store_true", help="each shard: done, queued, running or failed (and why)")
     p.set_defaults(func=cmd_submit)
+    p = sub.add_parser("launch", help="a study's training steps as accelerate launch commands (and trl vllm-serve "
+                                      "for TRL's server mode), each with its resolved params file")
+    p.add_argument("study")
+    p.add_argument("--step", action="append", help="only this training step (repeatable; default: every one)")
+    p.add_argument("--processes", type=int, default=2, help="training processes (GPUs, or CPU processes) per step")
+    p.add_argument("--port", type=int, help="the main process's port (default: accelerate's)")
+    p.add_argument("--work-dir", help="as for rpt run")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE", help="as for rpt run")
+    p.set_defaults(func=cmd_launch)
     p = sub.add_parser("shard", help="one shard of a study's evaluation step into the shared generation cache "
                                      "(what rpt submit's array tasks run)")
     p.add_argument("study")

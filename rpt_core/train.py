@@ -12,8 +12,14 @@ One run, top to bottom (:func:`train`):
 2. load the training items (:func:`training_items`) and turn them into a prompt dataset whose extra
    columns (``kind``, ``reference``, ``domain``) route each row to its verifier;
 3. train with :class:`RLVRTrainer`; a checkpoint every ``save_steps`` steps (Hugging Face format, so
-   the evaluation engine loads it directly), a per-step log table (:class:`TrainLog`) and a manifest;
+   the evaluation engine loads it directly), a per-step log table (:class:`TrainLog`), the prompts of
+   every step's global batch (``batches.jsonl``, :func:`read_batches`) and a manifest;
 4. an interrupted run resumes from its last checkpoint when started again with the same ``out_dir``.
+
+Several processes (``accelerate launch --num_processes N -m rpt_core.cli train P``; gloo on CPUs)
+split each step's rollouts between them; the global batch, and which prompts it holds, stay those
+of one process (TRL draws the prompts from one seeded sampler). Only the main process writes the
+log, the batches, the manifest and the final model.
 
 Algorithms (presets fill the ``rl`` fields left null in params; explicit values always win):
 
@@ -59,7 +65,13 @@ from .modelref import resolve_model
 from .rewards import verify_many
 
 LOG_FILE = "train_log.csv"
+BATCHES_FILE = "batches.jsonl"
 FINAL_DIR = "final"
+
+
+def is_main_process() -> bool:
+    """True outside a launcher and in the launcher's process of rank 0."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 # ---------------------------------------------------------------------------------------------- config
@@ -344,6 +356,7 @@ def _trainer_class():
 
         def _generate_and_score_completions(self, inputs):
             batch = super()._generate_and_score_completions(inputs)
+            self._log_batch(inputs)
             if self.dynamic_sampling:
                 # binary rewards: an advantage of exactly 0 means every rollout of the group scored alike
                 keep = (batch["advantages"] != 0).int()
@@ -355,7 +368,27 @@ def _trainer_class():
                 self._metrics[mode]["dynamic_sampling/kept_fraction"].append(kept)
             return batch
 
+        def _log_batch(self, inputs) -> None:
+            """One line of ``batches.jsonl`` per generation: the step it trains, the rollouts of the
+            global batch (every process's, gathered) and their prompts' ``item_id`` (sorted)."""
+            from accelerate.utils import gather_object
+
+            prompts = gather_object([row["item_id"] for row in inputs])
+            if self.accelerator.is_main_process:
+                line = {"step": self.state.global_step + 1, "rollouts": len(prompts), "processes": self.accelerator.num_processes,
+                        "prompts": sorted(prompts)}
+                with open(Path(self.args.output_dir) / BATCHES_FILE, "a") as f:
+                    f.write(json.dumps(line) + "\n")
+
     return RLVRTrainer
+
+
+def read_batches(out_dir: str | Path) -> dict[int, dict]:
+    """``{step: line}`` of a run's ``batches.jsonl``; a step logged again after a resume counts once
+    (its last line)."""
+    path = Path(out_dir) / BATCHES_FILE
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+    return {line["step"]: line for line in lines}
 
 
 def _log_callback():
@@ -384,7 +417,7 @@ def _log_callback():
             self.started = time.perf_counter()
 
         def on_log(self, args, state, control, logs=None, **kwargs):
-            if not logs or "reward" not in logs:
+            if not logs or "reward" not in logs or not state.is_world_process_zero:
                 return
             row = {"step": state.global_step, "step_time_s": round(time.perf_counter() - self.started, 3), **logs}
             self.rows = [r for r in self.rows if r["step"] != row["step"]] + [row]
@@ -483,7 +516,9 @@ def train(config: TrainConfig) -> TrainResult:
         "device": device, "processes": num_processes(config), "seeds": {"rl": rl["seed"], "data": config.data.seed},
         "grpo_config": {k: v for k, v in args.to_dict().items() if not k.startswith(("hub_", "push_to_hub"))},
     }
-    write_manifest(out_dir, **manifest)
+    main = is_main_process()
+    if main:
+        write_manifest(out_dir, **manifest)
 
     model_path = resolve_model(config.model.path)  # a GGUF reference trains its converted folder
     tokenizer = AutoTokenizer.from_pretrained(model_path, revision=config.model.revision)
@@ -498,13 +533,14 @@ def train(config: TrainConfig) -> TrainResult:
     )
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     final = out_dir / FINAL_DIR
-    trainer.save_model(str(final))
-    tokenizer.save_pretrained(final)
-
-    log = pd.read_csv(out_dir / LOG_FILE) if (out_dir / LOG_FILE).exists() else pd.DataFrame()
+    trainer.save_model(str(final))   # the main process writes, the others wait for it
     manifest.update(status="done", finished_at=utc_now(), seconds=round(time.time() - started, 1),
-                    steps=trainer.state.global_step, checkpoints=[str(p) for _, p in checkpoints(out_dir)],
-                    final_model=str(final), final_reward=_last(log, "reward"))
+                    steps=trainer.state.global_step, final_model=str(final))
+    if not main:   # the log and the manifest are the main process's
+        return TrainResult(out_dir, final, pd.DataFrame(), manifest)
+    tokenizer.save_pretrained(final)
+    log = pd.read_csv(out_dir / LOG_FILE) if (out_dir / LOG_FILE).exists() else pd.DataFrame()
+    manifest.update(checkpoints=[str(p) for _, p in checkpoints(out_dir)], final_reward=_last(log, "reward"))
     write_manifest(out_dir, **manifest)
     return TrainResult(out_dir, final, log, read_manifest(out_dir))
 

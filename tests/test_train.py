@@ -294,3 +294,67 @@ def test_gpu_check_script_runs_at_tiny_shape_on_cpu(tmp_path):
     assert report["vllm_colocate"] == "not run: needs CUDA"
     refused = subprocess.run([sys.executable, str(script), str(tmp_path / "gpu")], capture_output=True, text=True)
     assert refused.returncode == 2 and "no CUDA device here" in refused.stderr
+
+
+@pytest.mark.slow
+def test_two_processes_train_the_global_batches_of_one(yes_world, tmp_path):
+    """``accelerate launch`` of two CPU processes (gloo), as ``rpt launch`` renders it from a study,
+    against one process: the same prompts in every step's global batch, the same batch size, rewards
+    within sampling noise; both checkpoint, and the two-process run resumes after a crash."""
+    import socket
+    import subprocess
+    import sys
+
+    from rpt_core.launch import launches
+    from rpt_core.manifest import read_manifest, write_manifest
+    from rpt_core.study import load_study
+    from rpt_core.train import read_batches
+
+    train = yaml.safe_load(params(yes_world, "unused", steps=4).read_text())
+    train.pop("out_dir")
+    train["save_steps"] = 2
+    study = {"study": "two", "work_dir": str(tmp_path / "work"),
+             "steps": [{"name": f"train-{n}", "notebook": "train", "params": {"name": f"yes-{n}", "train": train}}
+                       for n in ("one", "two")]}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    loaded = load_study(study)
+    one, = launches(loaded, processes=1, steps=["train-one"])
+    two, = launches(loaded, processes=2, steps=["train-two"], port=port)
+    assert "--multi_gpu" in two.commands[0] and "--num_processes 2" in two.commands[0]
+    env = {**__import__("os").environ, "PATH": f"{Path(sys.executable).parent}:{__import__('os').environ['PATH']}"}
+
+    def run(launch):
+        done = subprocess.run(launch.commands[-1], shell=True, env=env, capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+
+    run(one)
+    run(two)
+    out_one, out_two = (Path(loaded.work_dir) / "train" / name for name in ("yes-one", "yes-two"))
+    batches_one, batches_two = read_batches(out_one), read_batches(out_two)
+    assert sorted(batches_one) == sorted(batches_two) == [1, 2, 3, 4]
+    for step in batches_one:
+        a, b = batches_one[step], batches_two[step]
+        assert (a["processes"], b["processes"]) == (1, 2)
+        assert a["rollouts"] == b["rollouts"] == 64 and a["prompts"] == b["prompts"], step
+    assert len({tuple(batches_one[s]["prompts"]) for s in batches_one}) > 1   # the batches change by step
+    log_one, log_two = (pd.read_csv(out / "train_log.csv") for out in (out_one, out_two))
+    assert list(log_one["step"]) == list(log_two["step"]) == [1, 2, 3, 4]   # one writer: no row twice
+    # 64 rollouts a step: a step's mean reward has a standard error of at most 0.0625
+    assert abs(log_one["reward"].mean() - log_two["reward"].mean()) < 0.15, (log_one["reward"], log_two["reward"])
+    assert read_manifest(out_two)["processes"] == 2 and read_manifest(out_one)["processes"] == 1
+    for out in (out_one, out_two):
+        assert [step for step, _ in checkpoints(out)] == [2, 4] and (out / "final" / "config.json").exists()
+
+    # a crash after checkpoint 2 of the two-process run: it resumes there, in two processes
+    import shutil
+
+    shutil.rmtree(out_two / "checkpoint-4")
+    shutil.rmtree(out_two / "final")
+    write_manifest(out_two, **{**read_manifest(out_two), "status": "running"})
+    run(two)
+    manifest = read_manifest(out_two)
+    assert manifest["status"] == "done" and manifest["resumed_from"].endswith("checkpoint-2")
+    assert list(pd.read_csv(out_two / "train_log.csv")["step"]) == [1, 2, 3, 4]
+    assert sorted(read_batches(out_two)) == [1, 2, 3, 4] and read_batches(out_two)[1] == batches_two[1]
