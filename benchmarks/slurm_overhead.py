@@ -1,8 +1,7 @@
 """The Slurm path's overhead against a local run of the same evaluation, both measured in one run.
 
 The evaluation is the demo's (params/demo.yaml): its three evaluation steps (the two tiny-world
-bases, then every RL model and checkpoint in two halves) and its base check, on the world and
-training runs of a finished demo run (``--from``, default runs/demo: run ``make demo`` first),
+bases, then every RL model and checkpoint in two halves), on the world and training runs of a finished demo run (``--from``, default runs/demo: run ``make demo`` first),
 each path from an empty generation cache:
 
 * local: ``rpt run`` of that study on this machine (two steps at a time, one core each, as the demo);
@@ -30,13 +29,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import slurm_cluster  # noqa: E402
 
-EVAL_STEPS = ("evaluate-bases", "evaluate-s", "evaluate-m", "base-check")
+EVAL_STEPS = ("evaluate-bases", "evaluate-s", "evaluate-m")
 
 
 def evaluation_study(work_dir: Path) -> dict:
     demo = yaml.safe_load(Path("params/demo.yaml").read_text())
-    steps = [{**s, "parallel": "evaluate" if s["notebook"] == "evaluate" else None}
-             for s in demo["steps"] if s["name"] in EVAL_STEPS]
+    steps = [{**s, "parallel": "evaluate"} for s in demo["steps"] if s["name"] in EVAL_STEPS]
     return {**{k: v for k, v in demo.items() if not k.startswith("x-")}, "study": "demo-evaluation",
             "description": "the demo's evaluation, on a finished demo run's world and training runs",
             "work_dir": str(work_dir), "steps": steps}
