@@ -85,9 +85,7 @@ def launches(study: Study, processes: int = 2, steps: list[str] | None = None, p
         raise ValueError(f"{unknown[0]!r} is not a training step of {study.name}; training steps: "
                          f"{', '.join(names) or 'none'}")
     out = []
-    for step in train_steps:
-        if steps and step.name not in steps:
-            continue
+    for step in (s for s in train_steps if not steps or s.name in steps):
         params = train_params(study, step)
         config = load_train_config(params, source=f"{study.source}: step {step.name!r}")
         path = Path(study.work_dir) / "launch" / f"{step.name}.yaml"
