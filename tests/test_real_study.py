@@ -33,7 +33,7 @@ def reduced_study(tmp_path) -> dict:
 
 
 @pytest.mark.slow
-def test_reduced_real_model_study_trains_three_domains_and_a_placebo_and_reads_the_matrix(tmp_path):
+def test_reduced_real_model_study_trains_three_domains_and_a_placebo_and_reads_the_matrix(model_cache, tmp_path):
     study = load_study(reduced_study(tmp_path))
     result = run_study(study, reports_root=tmp_path / "reports", progress=False)
     run = result.run_dir
