@@ -1,0 +1,82 @@
+"""The demo's tiny-model evaluation, run by this checkout's code and by an earlier commit's, in one run.
+
+Both run the same command (``rpt eval`` on the same params, items and published bases, each from an
+empty cache, one after the other): the demo's evaluation settings (params/demo.yaml ``x-eval``: the
+tiny world's nine test sets, 60 items per set, 4-8 samples per item, T 0.6, top-p 0.95, up to 64
+new tokens, hf backend, batch 256, one thread) for the published bases tiny-s and tiny-m. The
+earlier code is checked out into a temporary git worktree and imported from there. Prints each
+one's wall time (process start to records written: imports, model loads, generation, grading),
+samples per second, the ratio, and pass@1 per domain of both (the draws differ between the two
+decoders; the accuracies should agree within sampling noise).
+
+    python benchmarks/eval_throughput.py [--baseline b690e56] [--models tiny-s tiny-m] [--threads 1]
+
+The default baseline, b690e56, is the code before the hf decoder ran shared prompt prefixes once,
+compacted finished rows and stopped at stop strings.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from rpt_core.tinyworld.world import ensure_world
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def eval_params(work: Path, items_dir: Path, models: list[str], threads: int) -> dict:
+    raw = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text())
+    params = {k: v for k, v in raw["x-eval"].items() if k != "items_dir"}
+    return {**params, "threads": threads, "items_dir": str(items_dir),
+            "models": [{"name": m, "path": str(ROOT / "models" / "tinyworld" / m)} for m in models],
+            "work_dir": str(work), "out_dir": str(work / "out")}
+
+
+def run_eval(code: Path, work: Path, params: dict) -> tuple[float, pd.DataFrame]:
+    """Wall seconds of ``rpt eval`` importing rpt_core from ``code``, and its summary."""
+    work.mkdir(parents=True)
+    (work / "params.yaml").write_text(yaml.safe_dump(params))
+    env = {**os.environ, "PYTHONPATH": str(code), "HF_HUB_OFFLINE": "1"}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rpt_core.cli", "eval", str(work / "params.yaml")], cwd=code, env=env,
+                   check=True, stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    return seconds, pd.read_csv(work / "out" / "summary.csv")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline", default="b690e56", help="the commit to compare against")
+    parser.add_argument("--models", nargs="+", default=["tiny-s", "tiny-m"], help="published tiny-world bases")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (the demo: 1 per step)")
+    args = parser.parse_args()
+    root = Path(tempfile.mkdtemp(prefix="rpt-eval-throughput-"))
+    baseline = root / "baseline-code"
+    subprocess.run(["git", "worktree", "add", "--detach", str(baseline), args.baseline], cwd=ROOT, check=True,
+                   capture_output=True)
+    try:
+        ensure_world(root / "world", seed=0, sizes={"test": 60, "test_small": 20})   # the demo's world step
+        params = lambda label: eval_params(root / label, root / "world" / "test", args.models, args.threads)
+        results = {"baseline": run_eval(baseline, root / "baseline", params("baseline")),
+                   "current": run_eval(ROOT, root / "current", params("current"))}
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(baseline)], cwd=ROOT, capture_output=True)
+    for label, (seconds, summary) in results.items():
+        n = int(summary["n_samples"].sum())
+        print(f"{label:8s} {args.baseline if label == 'baseline' else 'this checkout':>13s}: {seconds:6.1f} s, "
+              f"{n} samples, {n / seconds:6.1f} samples/s")
+        by_domain = summary.groupby(["model", "domain"])["pass@1"].mean().unstack().round(3)
+        print(by_domain.to_string(), "\n")
+    ratio = results["baseline"][0] / results["current"][0]
+    print(f"evaluation throughput, this checkout / {args.baseline}: {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
