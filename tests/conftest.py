@@ -43,9 +43,12 @@ def tiny_model(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def model_cache(tmp_path_factory):
-    """One model cache (``RPT_MODEL_CACHE``) for every test of a real GGUF model: the first use converts
-    the file into it, later tests and the study kernels they start (which inherit the variable) reuse it."""
-    cache = tmp_path_factory.mktemp("models")
+    """One model cache (``RPT_MODEL_CACHE``) for every test of a real GGUF model, shared by the test
+    processes of one run: the first use converts the file into it (under a lock), later tests and the
+    study kernels they start (which inherit the variable) reuse it."""
+    base = tmp_path_factory.getbasetemp()
+    cache = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "models"
+    cache.mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RPT_MODEL_CACHE", str(cache))
         yield cache
