@@ -31,9 +31,11 @@ from rpt_core.tinyworld.world import ensure_world
 ROOT = Path(__file__).resolve().parent.parent
 
 
+DEMO = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text())
+
+
 def eval_params(work: Path, items_dir: Path, models: list[str], threads: int) -> dict:
-    raw = yaml.safe_load((ROOT / "params" / "demo.yaml").read_text())
-    params = {k: v for k, v in raw["x-eval"].items() if k != "items_dir"}
+    params = {k: v for k, v in DEMO["x-eval"].items() if k != "items_dir"}
     return {**params, "threads": threads, "items_dir": str(items_dir),
             "models": [{"name": m, "path": str(ROOT / "models" / "tinyworld" / m)} for m in models],
             "work_dir": str(work), "out_dir": str(work / "out")}
@@ -62,7 +64,8 @@ def main() -> None:
     subprocess.run(["git", "worktree", "add", "--detach", str(baseline), args.baseline], cwd=ROOT, check=True,
                    capture_output=True)
     try:
-        ensure_world(root / "world", seed=0, sizes={"test": 60, "test_small": 20})   # the demo's world step
+        world_step = next(step for step in DEMO["steps"] if step["name"] == "world")
+        ensure_world(root / "world", seed=0, sizes=world_step["params"]["world_sizes"])
         params = lambda label: eval_params(root / label, root / "world" / "test", args.models, args.threads)
         results = {"baseline": run_eval(baseline, root / "baseline", params("baseline")),
                    "current": run_eval(ROOT, root / "current", params("current"))}
