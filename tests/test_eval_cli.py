@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from rpt_core.cli import main
-from rpt_core.config import ConfigError, load_eval_config
+from rpt_core.config import BenchmarkChoice, ConfigError, EvalConfig, EvalModel, FieldError, Sampling, load_eval_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
 
@@ -56,6 +56,31 @@ def test_bad_params_name_file_field_and_allowed_values(tmp_path, change, message
     with pytest.raises(ConfigError) as error:
         load_eval_config(path)
     assert str(path) in str(error.value) and message in str(error.value)
+
+
+@pytest.mark.parametrize("field_name,params,build", [
+    ("backend", {"backend": "vlm"},
+     lambda: EvalConfig(benchmarks=[BenchmarkChoice("gsm8k")], models=[EvalModel("m")], backend="vlm")),
+    ("models[0].dtype", {"model": {"path": "m", "dtype": "fp8"}},
+     lambda: EvalConfig(benchmarks=[BenchmarkChoice("gsm8k")], models=[EvalModel("m", dtype="fp8")])),
+    ("sampling.top_p", {"sampling": {"top_p": 0}},
+     lambda: EvalConfig(benchmarks=[BenchmarkChoice("gsm8k")], models=[EvalModel("m")], sampling=Sampling(top_p=0))),
+    ("batch_size", {"batch_size": "8"},
+     lambda: EvalConfig(benchmarks=[BenchmarkChoice("gsm8k")], models=[EvalModel("m")], batch_size="8")),
+])
+def test_a_config_built_in_code_is_checked_as_its_params_file(tmp_path, field_name, params, build):
+    """The checks live in the dataclasses: the same field and reason from code as from YAML, only
+    the YAML error also names its file."""
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"model": {"path": "m"}, "benchmarks": ["gsm8k"], **params}))
+    with pytest.raises(FieldError) as from_yaml:
+        load_eval_config(path)
+    with pytest.raises(FieldError) as from_code:
+        build()
+    leaf = field_name.rsplit(".", 1)[-1].split("]")[-1]
+    assert from_yaml.value.field == field_name and from_yaml.value.source == str(path)
+    assert from_code.value.field.endswith(leaf) and from_code.value.source is None
+    assert from_code.value.reason == from_yaml.value.reason
 
 
 def test_a_mistyped_local_model_path_is_a_one_line_error(tmp_path, tiny_model, capsys):

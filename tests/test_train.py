@@ -180,6 +180,21 @@ def test_bad_params_name_the_field_and_what_is_allowed(tmp_path, raw, message):
 
 
 
+def test_training_sections_built_in_code_are_checked_as_their_params_file(tmp_path):
+    from rpt_core.config import FieldError, RLConfig, TrainConfig, TrainData, TrainModel
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump({"model": {"path": "m"}, "data": {"sets": ["x.jsonl"]}, "rl": {"num_generations": 1}}))
+    with pytest.raises(FieldError) as from_yaml:
+        load_train_config(path)
+    with pytest.raises(FieldError) as from_code:
+        RLConfig(num_generations=1)
+    assert (from_yaml.value.field, from_code.value.field) == ("rl.num_generations", "num_generations")
+    assert from_yaml.value.reason == from_code.value.reason
+    with pytest.raises(FieldError, match="algorithm: 'ppo' is not allowed"):
+        TrainConfig(TrainModel("m"), TrainData(["x.jsonl"]), algorithm="ppo")
+
+
 def test_accelerate_configs_parse_and_fit_the_paper_batch():
     from pathlib import Path
 
