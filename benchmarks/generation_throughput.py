@@ -21,6 +21,7 @@ from pathlib import Path
 from rpt_core.evaluate import Plan, evaluate, load_suite
 from rpt_core.generate import Sampling, load_generator
 from rpt_core.items import Item
+from rpt_core.process import prepare
 from rpt_core.tinyworld.model import build_model, build_tokenizer
 
 
@@ -43,6 +44,7 @@ def main():
     parser.add_argument("--max-model-len", type=int, default=512, help="vllm: context length")
     parser.add_argument("--batch-size", type=int, default=256, help="hf: prompts per generate call")
     args = parser.parse_args()
+    prepare()
     work = Path(tempfile.mkdtemp(prefix="rpt-bench-"))
     if args.model and args.benchmark:
         model = args.model

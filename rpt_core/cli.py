@@ -111,9 +111,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from .config import load_eval_config
     from .evaluate import run_eval
     from .manifest import write_manifest
+    from .process import set_threads
 
     started = time.time()
     config = load_eval_config(args.params, {"shard": args.shard} if args.shard else {})
+    set_threads(config.threads)
     result = run_eval(config, workers=args.workers)
     index, count = config.shard
     out = Path(config.out_dir)
@@ -127,12 +129,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .config import load_train_config
+    from .process import set_threads
     from .train import train
 
     overrides = {"rl": {"max_steps": args.max_steps}} if args.max_steps else {}
     if args.out_dir:
         overrides["out_dir"] = args.out_dir
-    result = train(load_train_config(args.params, overrides))
+    config = load_train_config(args.params, overrides)
+    set_threads(config.runtime.threads)
+    result = train(config)
     print(f"trained {result.manifest['steps']} steps; final model: {result.final_model}; "
           f"log: {result.out_dir / 'train_log.csv'}")
     return 0
@@ -447,6 +452,9 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .process import prepare
+
+    prepare()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -485,11 +485,8 @@ def run_eval(config: EvalConfig, workers: int = 8) -> Evaluation:
     """Evaluate every model of ``config`` (:func:`models_to_evaluate`) on its benchmark suite, one
     model at a time: generate what the cache lacks, verify, and write each model's records to
     :func:`records_path` as soon as it is done (an interrupted run keeps the finished models and
-    every stored generation). ``workers``: parallel verifications."""
-    if config.threads:
-        import torch
-
-        torch.set_num_threads(config.threads)
+    every stored generation). ``workers``: parallel verifications. ``config.threads`` is applied by
+    the entry point (:func:`rpt_core.process.set_threads`), not here."""
     suite, repeats = load_suite(config.benchmarks, data_dir=config.data_dir, items_dir=config.items_dir)
     models = models_to_evaluate(config)
     if not models:

@@ -25,21 +25,15 @@ from __future__ import annotations
 import functools
 import html
 import json
-import sys
 from pathlib import Path
 
-# jsonschema (imported by altair) loads rfc3987_syntax, when installed, for an optional "iri" format
-# check that altair never runs; that import compiles a grammar (2.4 s in every notebook kernel).
-if "jsonschema" not in sys.modules:
-    sys.modules.setdefault("rfc3987_syntax", None)
+import altair as alt
+import numpy as np
+import pandas as pd
+import vl_convert as vlc
 
-import altair as alt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import vl_convert as vlc  # noqa: E402
-
-from .atomic import write_atomic  # noqa: E402
-from .models import DOMAINS  # noqa: E402
+from .atomic import write_atomic
+from .models import DOMAINS
 
 PALETTE: dict[str, str] = {
     "math": "#4C78A8", "code": "#F58518", "knowledge": "#54A24B",  # evaluation / training domains

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Protocol
@@ -379,7 +378,6 @@ def load_generator(backend: str, model: str, **options) -> Generator:
     if backend == "hf":
         return HFGenerator(model, **options)
     if backend == "vllm":
-        os.environ.setdefault("VLLM_CPU_KVCACHE_SPACE", "1")
         return VLLMGenerator(model, **options)
     raise ValueError(f"unknown generation backend {backend!r}; allowed: {', '.join(BACKENDS)}")
 

@@ -485,10 +485,6 @@ def train(config: TrainConfig) -> TrainResult:
 
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    if config.runtime.threads:
-        import torch
-
-        torch.set_num_threads(config.runtime.threads)
     device = resolve_device(config.runtime.device)
     rl = resolve_rl(config)
     args = grpo_config(config, rl, device)
