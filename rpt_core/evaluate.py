@@ -168,7 +168,7 @@ def grade(samples: list[Sample], cache: GenerationCache, model: str, workers: in
     known = verdicts.entries if verdicts is not None else {}
     todo = [i for i, k in enumerate(verdict_keys) if k not in known]
     triples = [(samples[i].item.kind, cache.entries[samples[i].key]["text"], samples[i].item.reference) for i in todo]
-    fresh = verify_many(tqdm(triples, desc="verify", disable=not triples, leave=False), workers=workers)
+    fresh = verify_many(triples, workers=workers, desc="verify")
     if verdicts is not None:  # a code verdict also records how its program was isolated
         verdicts.add([{"key": verdict_keys[i], **v.to_dict(),
                        **({"isolation": isolation()} if samples[i].item.kind.startswith("code") else {})}

@@ -248,7 +248,7 @@ def test_verdicts_are_cached_and_a_version_bump_regrades_that_benchmark_only(hf,
     assert set(first["benchmark_version"]) == {"tabfact@1", "gsm8k@1"}
     graded = []
     real = evaluation.verify_many
-    monkeypatch.setattr(evaluation, "verify_many", lambda triples, workers: graded.extend(triples) or real(triples, workers))
+    monkeypatch.setattr(evaluation, "verify_many", lambda triples, workers, **kw: graded.extend(triples) or real(triples, workers, **kw))
     pd.testing.assert_frame_equal(evaluate(hf, plan, tmp_path), first)
     assert graded == []  # every verdict came from the store
     monkeypatch.setitem(BENCHMARKS, "tabfact", dataclasses.replace(BENCHMARKS["tabfact"], version="2"))
@@ -361,7 +361,7 @@ def test_a_corrected_reference_answer_regrades_that_item_only(tmp_path, monkeypa
     assert not first.set_index(["benchmark", "item_id"]).loc[("toy_math", "0"), "correct"].any()   # 0 + 0 is 0
     graded = []
     real = evaluation.verify_many
-    monkeypatch.setattr(evaluation, "verify_many", lambda triples, workers: graded.extend(triples) or real(triples, workers))
+    monkeypatch.setattr(evaluation, "verify_many", lambda triples, workers, **kw: graded.extend(triples) or real(triples, workers, **kw))
     fixed = [dataclasses.replace(i, reference={"answer": "2"}) if i.id == "0" else i for i in suite["toy_math"]]
     plan = Plan({**suite, "toy_math": fixed}, {"toy_math": 2, "toy_qa": 1}, SAMPLING)
     second = evaluate(gen, plan, tmp_path / "cache")

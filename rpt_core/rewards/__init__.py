@@ -73,10 +73,31 @@ def verify(kind: str, completion: str, reference: dict) -> Verdict:
     return VERIFIERS[kind](completion, reference)
 
 
-def verify_many(items: Iterable[tuple[str, str, dict]], workers: int = 8) -> list[Verdict]:
-    """Verify (kind, completion, reference) triples on ``workers`` threads; keeps input order."""
+SANDBOXED = ("code_tests", "code_stdio")   # kinds whose verification runs a program in the sandbox
+
+
+def verify_many(items: Iterable[tuple[str, str, dict]], workers: int = 8, desc: str | None = None) -> list[Verdict]:
+    """Verify (kind, completion, reference) triples; keeps input order. The sandboxed kinds run on
+    ``workers`` threads (each waits on its program's process); the others are pure Python, checked
+    in this thread, where a thread pool only added overhead (640 math answers: 25 ms inline, 270 ms
+    on 8 threads). ``desc``: label of a progress bar, none without it."""
+    from tqdm.auto import tqdm
+
+    items = list(items)
+    verdicts: list[Verdict | None] = [None] * len(items)
+    progress = tqdm(total=len(items), desc=desc, disable=desc is None or not items, leave=False)
+    sandboxed = [i for i, item in enumerate(items) if item[0] in SANDBOXED]
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(lambda item: verify(*item), items))
+        running = {i: pool.submit(verify, *items[i]) for i in sandboxed}
+        for i, item in enumerate(items):
+            if i not in running:
+                verdicts[i] = verify(*item)
+                progress.update()
+        for i, future in running.items():
+            verdicts[i] = future.result()
+            progress.update()
+    progress.close()
+    return verdicts
 
 
-__all__ = ["verify", "verify_many", "check_input", "Verdict", "VerifierInputError", "KINDS", "REASONS", "HARNESS_REASONS", "VERSION"]
+__all__ = ["verify", "verify_many", "SANDBOXED", "check_input", "Verdict", "VerifierInputError", "KINDS", "REASONS", "HARNESS_REASONS", "VERSION"]
