@@ -237,7 +237,7 @@ def validate_file(path: str) -> str:
         config = load_train_config(path)
         return f"training params: {config.algorithm} on {', '.join(config.data.sets)}"
     if "numbers" in raw:
-        from .stats import load_reported
+        from .stats.reproduction import load_reported
 
         try:
             return f"reported numbers: {len(load_reported(path)['numbers'])} entries"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import warnings
 from dataclasses import dataclass, field, replace
@@ -40,6 +39,7 @@ from .rewards import VERSION as VERIFIER_VERSION
 from .rewards import HARNESS_REASONS, Verdict, verify_many
 from .rewards.verdict import graded
 from .rewards.sandbox import isolation
+from .stats.passk import pass_at_k
 
 RECORD_COLUMNS = ["model", "benchmark", "benchmark_version", "domain", "item_id", "sample_index", "key",
                   "completion", "finish_reason", "tokens", "extracted", "correct", "reason", "verifier", "detail",
@@ -352,13 +352,6 @@ def merge_shards(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return _typed(merged.sort_values(["model", "benchmark", "item_id", "sample_index"]).reset_index(drop=True))
 
 
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k estimator (Chen et al. 2021): 1 - C(n-c, k) / C(n, k); needs n >= k."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
-
-
 def _tries(benchmark: str) -> int:
     return BENCHMARKS[benchmark].tries if benchmark in BENCHMARKS else 1
 
@@ -374,7 +367,7 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
     (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.benchmarks.metrics`).
 
     Every accuracy and rate is a percentage (0-100), the unit of every table, figure and Δ (pp) in
-    the toolkit (:func:`rpt_core.stats.accuracy_table` likewise)."""
+    the toolkit (:func:`rpt_core.stats.stratify.accuracy_table` likewise)."""
     rows = []
     for (model, benchmark), drawn in records.groupby(["model", "benchmark"], sort=True):
         group = graded(drawn)
@@ -512,5 +505,5 @@ def run_eval(config: EvalConfig, workers: int = 8) -> Evaluation:
 
 
 __all__ = ["Plan", "Sample", "GenerationCache", "evaluate", "grade", "regrade", "stale", "merge_shards",
-           "summarize", "pass_at_k", "write_records", "check_harness", "HarnessErrors", "missing_environments",
+           "summarize", "write_records", "check_harness", "HarnessErrors", "missing_environments",
            "run_eval", "Evaluation", "models_to_evaluate", "records_path", "load_suite", "read_records", "RECORD_COLUMNS", "VERIFIER_VERSION"]

@@ -521,8 +521,8 @@ def benchmark_shapes(config: EvalConfig) -> dict[str, tuple[str | None, int | No
 
 def power_line(config: EvalConfig, base_accuracy: float = 0.5, alpha: float = 0.05, power: float = 0.8) -> str | None:
     """What an evaluation step can detect: the minimum detectable Δ (pp) per domain and over all its
-    benchmarks (:func:`rpt_core.stats.minimum_detectable_delta`); ``None`` when no size is known."""
-    from .stats import minimum_detectable_delta
+    benchmarks (:func:`rpt_core.stats.aggregation.minimum_detectable_delta`); ``None`` when no size is known."""
+    from .stats.aggregation import minimum_detectable_delta
 
     shapes = [(d, n, r) for d, n, r in benchmark_shapes(config).values() if n]
     if not shapes:

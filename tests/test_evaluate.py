@@ -9,7 +9,7 @@ import pytest
 
 from conftest import fixture_items, make_items
 from rpt_core import rewards
-from rpt_core.evaluate import (GenerationCache, Plan, cache_path, evaluate, merge_shards, pass_at_k, read_records, regrade,
+from rpt_core.evaluate import (GenerationCache, Plan, cache_path, evaluate, merge_shards, read_records, regrade,
                                summarize, verdict_path, write_records)
 from rpt_core.generate import HFGenerator, Sampling, load_generator
 
@@ -115,12 +115,6 @@ def test_sigkill_mid_run_then_resume_generates_only_the_missing(hf, tiny_model, 
     assert len(records) == 13 and records["key"].is_unique
     for key, row in stored.items():
         assert records.set_index("key").loc[key, "completion"] == row["text"]
-
-
-def test_pass_at_k_estimator():
-    assert pass_at_k(16, 0, 4) == 0.0 and pass_at_k(16, 16, 4) == 1.0
-    assert pass_at_k(4, 1, 1) == pytest.approx(0.25)
-    assert pass_at_k(16, 2, 4) == pytest.approx(1 - (14 * 13 * 12 * 11) / (16 * 15 * 14 * 13))
 
 
 def test_unknown_backend_names_allowed():
@@ -315,7 +309,7 @@ def test_harness_errors_are_not_wrong_answers_they_are_counted_and_fail_the_step
     evaluation fails naming the fix."""
     from rpt_core.evaluate import HarnessErrors, check_harness
     from rpt_core.items import Item
-    from rpt_core.stats import accuracy_table, strata
+    from rpt_core.stats.stratify import accuracy_table, strata
 
     monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(tmp_path / "no-such-python"))
     plain = {"tests": "assert f(1) == 2"}
