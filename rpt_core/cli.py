@@ -141,7 +141,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_regrade(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .evaluate import load_suite, regrade, stale, write_records
+    from .records import regrade, stale, write_records
+    from .suite import load_suite
 
     records = pd.read_parquet(args.records)
     todo = records if args.all else records[stale(records)]

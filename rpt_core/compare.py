@@ -86,12 +86,12 @@ def key_numbers(a: Run, b: Run) -> list[list[Any]]:
 
 def accuracies(a: Run, b: Run) -> pd.DataFrame:
     """Per model x benchmark pass@1 (%) of both runs (empty where a run has no records)."""
-    from .evaluate import read_records
+    from .records import read_eval_records
     from .stats.stratify import accuracy_table
 
     def table(run: Run) -> pd.DataFrame:
         try:
-            records = read_records(run.path / "data" / "records")
+            records = read_eval_records(run.path / "data" / "records")
         except FileNotFoundError:
             return pd.DataFrame(columns=["model", "benchmark", "accuracy"])
         return accuracy_table(records)[["model", "benchmark", "accuracy"]]

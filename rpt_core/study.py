@@ -497,7 +497,7 @@ def _embedded_benchmarks() -> dict[str, tuple[str, int, int]]:
 def benchmark_shapes(config: EvalConfig) -> dict[str, tuple[str | None, int | None, int]]:
     """(domain, items, repeats) per benchmark of an evaluation config; items ``None`` where not known yet."""
     from .benchmarks import BENCHMARKS
-    from .evaluate import items_file
+    from .suite import items_file
 
     embedded = _embedded_benchmarks()
     shapes = {}
@@ -540,7 +540,8 @@ def check_study(study: Study) -> list[str]:
     benchmarks known or written by the study."""
     from .benchmarks import BENCHMARKS
     from .modelref import hub_id_problem
-    from .evaluate import items_file, models_to_evaluate
+    from .evaluate import models_to_evaluate
+    from .suite import items_file
 
     embedded = _embedded_benchmarks()
     problems = []
