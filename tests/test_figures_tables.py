@@ -50,7 +50,7 @@ def study():
     records = synthetic_records()
     st = stratify.strata(records, registry, n_boot=200, seed=0)
     dynamics = aggregation.training_dynamics(records, {"base_a": 0, "step100": 100, "step200": 200}, "base_a", ["math"],
-                                       n_boot=200)
+                                             n_boot=200)
     return {"registry": registry, "records": records, "strata": st, "dynamics": dynamics,
             "comparisons": aggregation.comparisons(st, ("ID", "OOD", *DOMAINS))}
 

@@ -589,7 +589,7 @@ def test_minimum_detectable_delta_by_hand_and_by_simulation():
         p_base = np.full(400, 0.5 - mde / 200)
         frames = _two_model_records(p_base, p_base + mde / 100, 1, rng)
         row = aggregation.aggregate(stratify.strata(pd.concat(frames, ignore_index=True), [("rpt", "base", ())], n_boot=200,
-                                           seed=sim)).iloc[0]
+                                                    seed=sim)).iloc[0]
         found += row["p_delta"] < 0.05
     assert 0.68 <= found / 150 <= 0.92, found
 
@@ -643,7 +643,7 @@ def test_pooled_ci_over_models_sharing_a_base_covers_by_simulation():
                                         "sample_index": np.tile([0, 1], 120),
                                         "correct": (u < expit(logits + shift)[:, None]).ravel()}))
         st = stratify.strata(pd.concat(frames, ignore_index=True), [("rpt-a", "base", ("math",)), ("rpt-b", "base", ("math",))],
-                          n_boot=200, seed=sim)
+                             n_boot=200, seed=sim)
         row = aggregation.transfer_matrix(st).iloc[0]
         covered += row["ci_low"] <= true_delta <= row["ci_high"]
     assert 0.90 <= covered / sims <= 0.985, covered
