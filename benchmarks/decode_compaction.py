@@ -15,8 +15,9 @@ import torch
 
 from rpt_core import generate
 from rpt_core.benchmarks import quiz, realtasks
-from rpt_core.evaluate import Plan, load_suite
+from rpt_core.evaluate import Plan
 from rpt_core.generate import HFGenerator, Sampling
+from rpt_core.suite import load_suite
 
 SETS = ["arith_quiz", "word_problems", "code_functions", "capitals", "elements"]
 

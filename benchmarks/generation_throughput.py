@@ -18,10 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from rpt_core.evaluate import Plan, evaluate, load_suite
+from rpt_core.evaluate import Plan, evaluate
 from rpt_core.generate import Sampling, load_generator
 from rpt_core.items import Item
 from rpt_core.process import prepare
+from rpt_core.suite import load_suite
 from rpt_core.tinyworld.model import build_model, build_tokenizer
 
 

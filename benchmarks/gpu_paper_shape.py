@@ -79,8 +79,9 @@ def _reset_peak(device: str) -> None:
 def check_eval(model_dir: Path, work: Path, new_tokens: int, batch: int, device: str = "cuda") -> dict:
     """Evaluate real-schema fixture items of every domain with the hf backend; tokens/s and memory."""
     from rpt_core.benchmarks import load
-    from rpt_core.evaluate import Plan, evaluate, summarize
+    from rpt_core.evaluate import Plan, evaluate
     from rpt_core.generate import HFGenerator, Sampling
+    from rpt_core.summary import summarize
 
     fixtures = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "benchmarks"
     items = {name: load(name, data_dir=fixtures) for name in ("gsm8k", "math500", "mbpp", "humaneval", "pubmedqa", "medqa")}

@@ -24,9 +24,9 @@ from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from rpt_core import stats
 from rpt_core.benchmarks.registry import BENCHMARKS
 from rpt_core.models import DOMAINS, load_registry
+from rpt_core.stats import aggregation, stratify
 
 OPEN_SIZES = {"livecodebench": 880, "codeforces": 500, "legalbench": 5000, "finben": 5000}  # assumptions
 TRAINING = [("math",), ("code",), ("knowledge",), ("math", "code")]
@@ -64,15 +64,15 @@ def synthetic_study(seed: int):
 
 
 def fast(records, registry, n_boot, seed):
-    grid = stats.Grid.from_records(records)
-    st = stats.strata(grid, registry, n_boot=n_boot, seed=seed)
+    grid = stratify.Grid.from_records(records)
+    st = stratify.strata(grid, registry, n_boot=n_boot, seed=seed)
     steps = {f"base0-math-step{s}": s for s in STEPS}
-    return {"accuracy": stats.accuracy_table(grid),
-            "comparisons": stats.comparisons(st, ("ID", "OOD", *DOMAINS)),
-            "paired": stats.paired_tests(st),
-            "transfer": stats.transfer_matrix(st),
-            "robustness": stats.robustness(st),
-            "dynamics": stats.training_dynamics(grid, steps, "base0", ("math",), n_boot=n_boot, seed=seed)}
+    return {"accuracy": stratify.accuracy_table(grid),
+            "comparisons": aggregation.comparisons(st, ("ID", "OOD", *DOMAINS)),
+            "paired": aggregation.paired_tests(st),
+            "transfer": aggregation.transfer_matrix(st),
+            "robustness": aggregation.robustness(st),
+            "dynamics": aggregation.training_dynamics(grid, steps, "base0", ("math",), n_boot=n_boot, seed=seed)}
 
 
 def naive(records, registry, n_boot, seed):

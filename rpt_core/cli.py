@@ -146,7 +146,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_regrade(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .evaluate import load_suite, regrade, stale, write_records
+    from .records import regrade, stale, write_records
+    from .suite import load_suite
 
     records = pd.read_parquet(args.records)
     todo = records if args.all else records[stale(records)]
@@ -242,7 +243,7 @@ def validate_file(path: str) -> str:
         config = load_train_config(path)
         return f"training params: {config.algorithm} on {', '.join(config.data.sets)}"
     if "numbers" in raw:
-        from .stats import load_reported
+        from .stats.reproduction import load_reported
 
         try:
             return f"reported numbers: {len(load_reported(path)['numbers'])} entries"

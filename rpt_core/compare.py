@@ -5,7 +5,7 @@ Two run folders (``reports/<study>/<run-id>/``) side by side, as Markdown:
 1. **What changed** between them: code commit, package versions, hardware, code sandbox, and every
    resolved study parameter that differs (dotted paths).
 2. **Key numbers**, with B − A where both are numbers.
-3. **Per-benchmark accuracy** (pass@1, %, from each run's records: :func:`rpt_core.stats.accuracy_table`)
+3. **Per-benchmark accuracy** (pass@1, %, from each run's records: :func:`rpt_core.stats.stratify.accuracy_table`)
    for every model x benchmark in either run, with B − A.
 4. **Conclusions**: for each RPT model and benchmark set of the observational comparisons
    (``data/observational_comparisons.csv``), whether Δ is a significant gain, a significant loss
@@ -86,12 +86,12 @@ def key_numbers(a: Run, b: Run) -> list[list[Any]]:
 
 def accuracies(a: Run, b: Run) -> pd.DataFrame:
     """Per model x benchmark pass@1 (%) of both runs (empty where a run has no records)."""
-    from .evaluate import read_records
-    from .stats import accuracy_table
+    from .records import read_eval_records
+    from .stats.stratify import accuracy_table
 
     def table(run: Run) -> pd.DataFrame:
         try:
-            records = read_records(run.path / "data" / "records")
+            records = read_eval_records(run.path / "data" / "records")
         except FileNotFoundError:
             return pd.DataFrame(columns=["model", "benchmark", "accuracy"])
         return accuracy_table(records)[["model", "benchmark", "accuracy"]]

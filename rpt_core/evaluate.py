@@ -8,42 +8,43 @@
 * **Grade many.** Every sample is verified with :mod:`rpt_core.rewards`. Verdicts are cached too,
   under the sample key plus the benchmark's version (:func:`rpt_core.benchmarks.benchmark_version`)
   and the verifier version, which every record stores: bumping one benchmark's version regrades
-  that benchmark only. :func:`regrade` re-verifies stored records without generating.
+  that benchmark only. :func:`rpt_core.records.regrade` re-verifies stored records without generating.
 * **Shards.** ``shard=(i, n)`` keeps the samples whose key hashes to ``i`` mod ``n``; the union of
-  all shards is exactly the unsharded plan, so merged shard records equal an unsharded run.
+  all shards is exactly the unsharded plan, so merged shard records equal an unsharded run
+  (:func:`rpt_core.records.merge_shards`).
+* **Harness errors.** A benchmark whose samples mostly could not be graded fails the evaluation
+  (:func:`check_harness`), naming the fix.
 
 :func:`run_eval` is the one entry point: it takes a validated :class:`rpt_core.config.EvalConfig`
-and is what both ``rpt eval`` and the ``evaluate`` notebook of a study call.
+and is what both ``rpt eval`` and the ``evaluate`` notebook of a study call. Records are
+:mod:`rpt_core.records`, their summaries :mod:`rpt_core.summary`, the suite :mod:`rpt_core.suite`,
+and where a run's records and trained checkpoints live :mod:`rpt_core.layout`.
 """
-
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from .atomic import locked, write_atomic
-from .benchmarks.metrics import item_mean, upstream_scores
+from .atomic import locked
 from .benchmarks.registry import BENCHMARKS, benchmark_version
 from .config import EvalConfig, EvalModel
 from .generate import Completion, Generator, Sampling, dumps, load_generator, sample_seed
-from .items import Item, read_items
+from .items import Item
+from .layout import records_path, trained_models
+from .records import RECORD_COLUMNS, merge_shards, typed_records, write_records
 from .rewards import VERSION as VERIFIER_VERSION
 from .rewards import HARNESS_REASONS, Verdict, verify_many
-from .rewards.verdict import graded
 from .rewards.sandbox import isolation
+from .suite import load_suite
+from .summary import summarize
 
-RECORD_COLUMNS = ["model", "benchmark", "benchmark_version", "domain", "item_id", "sample_index", "key",
-                  "completion", "finish_reason", "tokens", "extracted", "correct", "reason", "verifier", "detail",
-                  "retry_completion", "correct_2"]
 _UNCACHED_REASONS = ("sandbox_error",)  # the harness failed, not the model: grade again next time
 
 
@@ -186,7 +187,7 @@ def grade(samples: list[Sample], cache: GenerationCache, model: str, workers: in
             "reason": v.reason, "verifier": v.verifier, "detail": v.detail,
             "retry_completion": "", "correct_2": v.correct,
         })
-    return _typed(pd.DataFrame(rows, columns=RECORD_COLUMNS))
+    return typed_records(pd.DataFrame(rows, columns=RECORD_COLUMNS))
 
 
 def retry_samples(samples: list[Sample], records: pd.DataFrame, generator: Generator,
@@ -220,18 +221,7 @@ def with_retries(records: pd.DataFrame, retried: pd.DataFrame, firsts: list[str]
     rows = [position[k] for k in firsts]
     records.loc[rows, "retry_completion"] = retried["completion"].to_numpy()
     records.loc[rows, "correct_2"] = records.loc[rows, "correct"].to_numpy() | retried["correct"].to_numpy()
-    return _typed(records)
-
-
-_DTYPES = {"retry_completion": "str", "correct_2": "bool",
-           "model": "str", "benchmark": "str", "benchmark_version": "str", "domain": "str", "item_id": "str", "sample_index": "int64",
-           "key": "str", "completion": "str", "finish_reason": "str", "tokens": "int64", "extracted": "str",
-           "correct": "bool", "reason": "str", "verifier": "str", "detail": "str"}
-
-
-def _typed(records: pd.DataFrame) -> pd.DataFrame:
-    """Fixed column dtypes, so records from any run, shard or regrade compare equal."""
-    return records.astype({c: t for c, t in _DTYPES.items() if c in records.columns})
+    return typed_records(records)
 
 
 def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name: str | None = None,
@@ -256,152 +246,6 @@ def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name
     records.attrs["generated"] = generated
     records.attrs["torn_lines"] = cache.torn
     return records
-
-
-def items_file(name: str, items_dir: str | Path | list | None) -> Path | None:
-    """``<folder>/<name>.jsonl`` in the first folder of ``items_dir`` (one folder or a list) that holds
-    it; ``None`` where none does."""
-    folders = [] if items_dir is None else [items_dir] if isinstance(items_dir, (str, Path)) else items_dir
-    return next((Path(f) / f"{name}.jsonl" for f in folders if (Path(f) / f"{name}.jsonl").exists()), None)
-
-
-def load_suite(benchmarks: list, data_dir: str | Path | None = None,
-               items_dir: str | Path | list | None = None) -> tuple[dict[str, list[Item]], dict[str, int]]:
-    """Items and repeats of a benchmark suite: entries are names, ``{name, repeats, limit, options}`` mappings or
-    :class:`rpt_core.config.BenchmarkChoice` (``options``: the benchmark's own, e.g. ``{release: release_v6}`` for LiveCodeBench).
-
-    A name in the benchmark registry is loaded by its loader (``data_dir`` as for ``rpt eval``);
-    any other name is read from ``<items_dir>/<name>.jsonl`` (items written by
-    :func:`rpt_core.items.write_items`, e.g. the tiny world's test sets; ``items_dir`` may be a list
-    of folders, searched in order). Repeats default to the registry's (1 for item files).
-    """
-    from .benchmarks.loaders import load
-
-    items, repeats = {}, {}
-    for entry in benchmarks:
-        entry = {"name": entry} if isinstance(entry, str) else dict(entry) if isinstance(entry, dict) else vars(entry)
-        name, limit = entry["name"], entry.get("limit")
-        if name in BENCHMARKS:
-            items[name] = load(name, data_dir=data_dir, limit=limit, **(entry.get("options") or {}))
-            repeats[name] = entry.get("repeats") or BENCHMARKS[name].repeats
-        elif (file := items_file(name, items_dir)) is not None:
-            items[name] = read_items(file)[:limit]
-            repeats[name] = entry.get("repeats") or 1
-        else:
-            raise ValueError(f"unknown benchmark {name!r}: not in the registry ({', '.join(BENCHMARKS)}) "
-                             f"and no {name}.jsonl in items_dir ({items_dir or 'not set'})")
-    return items, repeats
-
-
-def read_records(source: str | Path | list) -> pd.DataFrame:
-    """Records from a parquet file, a folder of them, or a list of either: shards of one model (and a
-    merged copy beside them) become one row per sample (:func:`merge_shards`)."""
-    sources = source if isinstance(source, list) else [source]
-    files = sorted(f for s in sources for f in (Path(s).glob("*.parquet") if Path(s).is_dir() else [Path(s)]))
-    if not files:
-        raise FileNotFoundError(f"no records (*.parquet) in {', '.join(map(str, sources))}")
-    return merge_shards([pd.read_parquet(f) for f in files])
-
-
-def write_records(records: pd.DataFrame, path: str | Path) -> Path:
-    """Write parquet atomically (:func:`rpt_core.atomic.write_atomic`): a kill never leaves a half-written file."""
-    return write_atomic(path, records.to_parquet(index=False))
-
-
-def stale(records: pd.DataFrame) -> pd.Series:
-    """Rows graded by another benchmark version or verifier version than the current ones (records
-    written before versions were stored count as stale)."""
-    current = records["benchmark"].map(benchmark_version)
-    stored = records["benchmark_version"] if "benchmark_version" in records else pd.Series("", index=records.index)
-    return (stored != current) | ~records["verifier"].str.endswith(f"@{VERIFIER_VERSION}")
-
-
-def regrade(records: pd.DataFrame, items: dict[str, Item] | Callable[[str, str], Item],
-            workers: int = 8, only_stale: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Re-verify stored completions (no generation). ``items`` maps ``"benchmark/item_id"`` to
-    its Item (or is a function of benchmark, item_id). With ``only_stale`` only the rows of
-    :func:`stale` are verified again. Returns (new records, changed verdicts)."""
-    lookup = items if callable(items) else (lambda b, i: items[f"{b}/{i}"])
-    redo = stale(records) if only_stale else pd.Series(True, index=records.index)
-    if "retry_completion" not in records:
-        records = records.assign(retry_completion="", correct_2=records["correct"])
-    rows = records[redo]
-    items_of = [lookup(row.benchmark, row.item_id) for row in rows.itertuples()]
-    firsts = [(item.kind, row.completion, item.reference) for item, row in zip(items_of, rows.itertuples())]
-    retried = [(index, item.kind, row.retry_completion, item.reference)
-               for index, item, row in zip(rows.index, items_of, rows.itertuples()) if row.retry_completion]
-    checked = verify_many(firsts + [triple for _, *triple in retried], workers=workers)
-    verdicts = checked[:len(firsts)]
-    second = {index: v.correct for (index, *_), v in zip(retried, checked[len(firsts):])}
-    new = records.copy()
-    new.loc[redo, "benchmark_version"] = records.loc[redo, "benchmark"].map(benchmark_version)
-    new.loc[redo, "extracted"] = [None if v.extracted is None else str(v.extracted) for v in verdicts]
-    for column in ("correct", "reason", "verifier", "detail"):
-        new.loc[redo, column] = [getattr(v, column) for v in verdicts]
-    new.loc[redo, "correct_2"] = [v.correct or second.get(i, False) for i, v in zip(rows.index, verdicts)]
-    new = _typed(new[RECORD_COLUMNS])
-    changed = new[(new["correct"] != records["correct"]) | (new["reason"] != records["reason"])]
-    changed = changed.assign(old_correct=records.loc[changed.index, "correct"],
-                             old_reason=records.loc[changed.index, "reason"])
-    return new, changed[["model", "benchmark", "item_id", "sample_index", "old_correct", "correct", "old_reason", "reason"]]
-
-
-def merge_shards(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate records (e.g. of shards); one row per (model, sample key), in a canonical order."""
-    merged = pd.concat(parts, ignore_index=True).drop_duplicates(subset=["model", "key"])
-    return _typed(merged.sort_values(["model", "benchmark", "item_id", "sample_index"]).reset_index(drop=True))
-
-
-def pass_at_k(n: int, c: int, k: int) -> float:
-    """Unbiased pass@k estimator (Chen et al. 2021): 1 - C(n-c, k) / C(n, k); needs n >= k."""
-    if n - c < k:
-        return 1.0
-    return 1.0 - math.comb(n - c, k) / math.comb(n, k)
-
-
-def _tries(benchmark: str) -> int:
-    return BENCHMARKS[benchmark].tries if benchmark in BENCHMARKS else 1
-
-
-def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
-              items: dict[str, list[Item]] | None = None) -> pd.DataFrame:
-    """Per model x benchmark: pass@1 (mean over repeats), item and sample counts (graded samples:
-    harness errors, :data:`rpt_core.rewards.HARNESS_REASONS`, are left out and counted in
-    ``harness_errors`` / ``harness_error_rate``), truncation and
-    no-answer rates, mean generated tokens, pass@k for each k <= repeats, and for benchmarks with a
-    second try ``pass_rate_2`` (right on the first or second try, Aider's metric). With the suite's
-    ``items``, benchmarks whose own harness reports another headline metric get it too
-    (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.benchmarks.metrics`).
-
-    Every accuracy and rate is a percentage (0-100), the unit of every table, figure and Δ (pp) in
-    the toolkit (:func:`rpt_core.stats.accuracy_table` likewise)."""
-    rows = []
-    for (model, benchmark), drawn in records.groupby(["model", "benchmark"], sort=True):
-        group = graded(drawn)
-        per_item = group.groupby("item_id")["correct"].agg(["size", "sum"])
-        row = {
-            "model": model, "benchmark": benchmark, "domain": drawn["domain"].iloc[0],
-            "pass@1": item_mean(group, "correct") if len(group) else float("nan"),
-            "n_items": int(len(per_item)), "n_samples": int(len(group)),
-            "harness_errors": int(len(drawn) - len(group)), "harness_error_rate": 1 - len(group) / len(drawn),
-            "truncation_rate": float((group["finish_reason"] == "length").mean()),
-            "no_answer_rate": float((group["reason"] == "no_answer").mean()),
-            "mean_tokens": float(group["tokens"].mean()),
-        }
-        if _tries(benchmark) > 1 and "correct_2" in group:
-            row["pass_rate_2"] = item_mean(group, "correct_2")
-        for k in ks:
-            if k > 1 and len(per_item) and per_item["size"].min() >= k:
-                row[f"pass@{k}"] = float(sum(pass_at_k(n, c, k) for n, c in zip(per_item["size"], per_item["sum"])) / len(per_item))
-        rows.append(row)
-    summary = pd.DataFrame(rows)
-    if items is not None and not summary.empty:
-        upstream = upstream_scores(records, items)
-        if not upstream.empty:
-            summary = summary.merge(upstream, on=["model", "benchmark"], how="left")
-    percent = [c for c in summary.columns if c.startswith("pass") or c.endswith("_rate") or c == "upstream_score"]
-    summary[percent] = 100 * summary[percent]
-    return summary
 
 
 def missing_environments(config: EvalConfig) -> list[str]:
@@ -449,7 +293,7 @@ def check_harness(records: pd.DataFrame, suite: dict[str, list[Item]], max_rate:
 @dataclass
 class Evaluation:
     """What :func:`run_eval` produced: every model's ``records`` (one row per sample), their
-    ``summary`` (:func:`summarize`), a ``log`` row per model (samples, generated now, from the cache,
+    ``summary`` (:func:`rpt_core.summary.summarize`), a ``log`` row per model (samples, generated now, from the cache,
     unreadable cache lines, records file) and the ``suite`` (benchmark -> items) and its ``repeats``."""
 
     records: pd.DataFrame
@@ -464,7 +308,6 @@ def models_to_evaluate(config: EvalConfig, checkpoints: bool = True) -> list[Eva
     (under ``<work_dir>/train``; left out with ``checkpoints=False``), then the ``registry_models``
     entries that have a hub path (``only_confirmed``: those marked confirmed), in bfloat16."""
     from .models import load_registry
-    from .train import trained_models
 
     out = list(config.models)
     for run in config.checkpoints_of if checkpoints else ():
@@ -475,18 +318,12 @@ def models_to_evaluate(config: EvalConfig, checkpoints: bool = True) -> list[Eva
     return out
 
 
-def records_path(out_dir: str | Path, model: str, shard: tuple[int, int] = (0, 1)) -> Path:
-    """``<out_dir>/records/<model>[.shard-<i>-of-<n>].parquet``."""
-    index, count = shard
-    return Path(out_dir) / "records" / f"{model}{'' if count == 1 else f'.shard-{index}-of-{count}'}.parquet"
-
-
 def run_eval(config: EvalConfig, workers: int = 8) -> Evaluation:
     """Evaluate every model of ``config`` (:func:`models_to_evaluate`) on its benchmark suite, one
     model at a time: generate what the cache lacks, verify, and write each model's records to
-    :func:`records_path` as soon as it is done (an interrupted run keeps the finished models and
-    every stored generation). ``workers``: parallel verifications. ``config.threads`` is applied by
-    the entry point (:func:`rpt_core.process.set_threads`), not here."""
+    :func:`rpt_core.layout.records_path` as soon as it is done (an interrupted run keeps the finished
+    models and every stored generation). ``workers``: parallel verifications. ``config.threads`` is
+    applied by the entry point (:func:`rpt_core.process.set_threads`), not here."""
     suite, repeats = load_suite(config.benchmarks, data_dir=config.data_dir, items_dir=config.items_dir)
     models = models_to_evaluate(config)
     if not models:
@@ -508,6 +345,6 @@ def run_eval(config: EvalConfig, workers: int = 8) -> Evaluation:
     return Evaluation(records, summarize(records, items=suite), pd.DataFrame(log), suite, repeats)
 
 
-__all__ = ["Plan", "Sample", "GenerationCache", "evaluate", "grade", "regrade", "stale", "merge_shards",
-           "summarize", "pass_at_k", "write_records", "check_harness", "HarnessErrors", "missing_environments",
-           "run_eval", "Evaluation", "models_to_evaluate", "records_path", "load_suite", "read_records", "RECORD_COLUMNS", "VERIFIER_VERSION"]
+__all__ = ["Sample", "Plan", "sample_key", "GenerationCache", "cache_path", "verdict_path", "generate_missing",
+           "reference_digest", "grade", "retry_samples", "with_retries", "evaluate", "missing_environments",
+           "HarnessErrors", "check_harness", "Evaluation", "models_to_evaluate", "run_eval"]

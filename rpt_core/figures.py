@@ -15,7 +15,7 @@ function                       figure                                        inp
 =============================  ============================================  =========================
 
 Colours come from one constant, :data:`PALETTE` (domains and ID/OOD). Stars follow
-:data:`rpt_core.stats.STAR_LEVELS`. Rendering is offline: vl-convert draws PNG and SVG, and the HTML
+:data:`rpt_core.stats.significance.STAR_LEVELS`. Rendering is offline: vl-convert draws PNG and SVG, and the HTML
 inlines the vega, vega-lite and vega-embed JavaScript. Confidence limits that are not finite (an
 uninformative odds ratio, or no bootstrap) are left out of the plotted data rather than drawn.
 """
@@ -162,7 +162,7 @@ def fig_single_domain(comparisons: pd.DataFrame,
 
 def fig_transfer_matrix(transfer: pd.DataFrame,
                         title: str = "Transfer matrix: Δ by training and evaluation domain") -> alt.LayerChart:
-    """RQ2 transfer matrix from :func:`rpt_core.stats.transfer_matrix`; in-domain cells framed."""
+    """RQ2 transfer matrix from :func:`rpt_core.stats.aggregation.transfer_matrix`; in-domain cells framed."""
     data = _finite(transfer[["train_domains", "eval_domain", "in_domain", "n_models", "delta", "ci_low", "ci_high",
                              "p_delta", "stars_delta", "odds_ratio", "p_value"]].reset_index(drop=True),
                    ["ci_low", "ci_high"])
@@ -221,7 +221,7 @@ def fig_pretraining_loss(curves: pd.DataFrame, title: str = "Base-model pretrain
 
 def fig_calibration(calibrated: pd.DataFrame, alpha: float = 0.05,
                     title: str = "Null comparisons: Δ with 95% CI where the true effect is 0") -> alt.LayerChart:
-    """Δ (pp) with bootstrap CI of every null comparison (:func:`rpt_core.stats.calibration`), one row
+    """Δ (pp) with bootstrap CI of every null comparison (:func:`rpt_core.stats.calibration.calibration`), one row
     each, coloured by evaluation domain; filled points are "significant" (CMH p < ``alpha``) although
     nothing changed, i.e. false positives. Resampling and placebo comparisons are grouped by kind."""
     data = _finite(calibrated[["comparison", "kind", "set", "delta", "ci_low", "ci_high", "p_value"]]
@@ -244,7 +244,7 @@ def fig_calibration(calibrated: pd.DataFrame, alpha: float = 0.05,
 
 def fig_pass_at_k(curves: pd.DataFrame, title: str = "pass@k before and after RL") -> alt.FacetChart:
     """pass@k (%) against k (log scale) per model, one panel per domain
-    (:func:`rpt_core.stats.pass_at_k_curves`). RL that sharpens what the base already samples raises
+    (:func:`rpt_core.stats.passk.pass_at_k_curves`). RL that sharpens what the base already samples raises
     pass@1 much more than pass@k at large k."""
     data = curves[["model", "domain", "k", "pass_at_k"]].reset_index(drop=True)
     ks = sorted(data["k"].unique().tolist())

@@ -497,7 +497,7 @@ def _embedded_benchmarks() -> dict[str, tuple[str, int, int]]:
 def benchmark_shapes(config: EvalConfig) -> dict[str, tuple[str | None, int | None, int]]:
     """(domain, items, repeats) per benchmark of an evaluation config; items ``None`` where not known yet."""
     from .benchmarks import BENCHMARKS
-    from .evaluate import items_file
+    from .suite import items_file
 
     embedded = _embedded_benchmarks()
     shapes = {}
@@ -521,8 +521,8 @@ def benchmark_shapes(config: EvalConfig) -> dict[str, tuple[str | None, int | No
 
 def power_line(config: EvalConfig, base_accuracy: float = 0.5, alpha: float = 0.05, power: float = 0.8) -> str | None:
     """What an evaluation step can detect: the minimum detectable Δ (pp) per domain and over all its
-    benchmarks (:func:`rpt_core.stats.minimum_detectable_delta`); ``None`` when no size is known."""
-    from .stats import minimum_detectable_delta
+    benchmarks (:func:`rpt_core.stats.aggregation.minimum_detectable_delta`); ``None`` when no size is known."""
+    from .stats.aggregation import minimum_detectable_delta
 
     shapes = [(d, n, r) for d, n, r in benchmark_shapes(config).values() if n]
     if not shapes:
@@ -540,7 +540,8 @@ def check_study(study: Study) -> list[str]:
     benchmarks known or written by the study."""
     from .benchmarks import BENCHMARKS
     from .modelref import hub_id_problem
-    from .evaluate import items_file, models_to_evaluate
+    from .evaluate import models_to_evaluate
+    from .suite import items_file
 
     embedded = _embedded_benchmarks()
     problems = []

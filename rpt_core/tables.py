@@ -6,7 +6,7 @@ formats always agree. Conventions:
 
 * Δ in percentage points with a sign and two decimals, stars from the item-clustered permutation
   test of that Δ (``p_delta``), θ̂ with stars from the CMH test (``p_value``)
-  (:data:`rpt_core.stats.STAR_LEVELS`: ``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001);
+  (:data:`rpt_core.stats.significance.STAR_LEVELS`: ``*`` p < 0.05, ``**`` p < 0.01, ``***`` p < 0.001);
   :data:`STARS_NOTE` says so in every caption that shows stars;
   p-values with three significant digits, ``<0.001`` below that; accuracies in percent, one decimal.
 * A value that does not exist (no OOD benchmark for a model trained on every domain, a relative gain
@@ -90,8 +90,8 @@ def model_table(registry: Registry) -> pd.DataFrame:
 def delta_table(comparisons: pd.DataFrame) -> pd.DataFrame:
     """Per RPT model: ID and OOD Δ (pp, starred by its item-clustered permutation p, which is shown),
     relative Δ (% of base accuracy), the Mantel-Haenszel odds ratio θ̂ starred by the CMH p-value
-    (``†``: zero-cell corrected, see :class:`rpt_core.stats.CMHResult`).
-    Input: ``stats.comparisons(st, ("ID", "OOD"))``."""
+    (``†``: zero-cell corrected, see :class:`rpt_core.stats.significance.CMHResult`).
+    Input: ``aggregation.comparisons(st, ("ID", "OOD"))``."""
     columns = ["RPT model", "Base", "Domains"]
     for split in ("ID", "OOD"):
         columns += [f"{split} Δ (pp)", f"{split} p (Δ)", f"{split} rel. Δ (%)", f"{split} θ̂"]
@@ -112,7 +112,7 @@ def delta_table(comparisons: pd.DataFrame) -> pd.DataFrame:
 def robustness_table(robustness: pd.DataFrame) -> pd.DataFrame:
     """RQ4: per base model x algorithm, ID Δ, OOD Δ (pp, starred by the clustered test of the pooled
     Δ) and the gap ID − OOD (pp).
-    Input: ``stats.robustness(st)``."""
+    Input: ``aggregation.robustness(st)``."""
     rows = [{"Base": r.base, "Algorithm": fmt_text(r.algorithm), "Models": str(r.n_models),
              "ID Δ (pp)": _delta(r.delta_id, r.stars_id), "OOD Δ (pp)": _delta(r.delta_ood, r.stars_ood),
              "Gap (pp)": fmt_number(r.gap, 2, sign=True)} for r in robustness.itertuples()]
@@ -122,7 +122,7 @@ def robustness_table(robustness: pd.DataFrame) -> pd.DataFrame:
 def transfer_table(transfer: pd.DataFrame) -> pd.DataFrame:
     """RQ2 transfer matrix: rows training domain(s), columns evaluation domains, cells Δ (pp) with
     stars (the clustered test of the pooled Δ); in-domain cells are marked with brackets.
-    Input: ``stats.transfer_matrix(st)``."""
+    Input: ``aggregation.transfer_matrix(st)``."""
     evals = [d for d in DOMAINS if d in set(transfer["eval_domain"])]
     rows = []
     for train, group in transfer.groupby("train_domains", sort=False):
@@ -141,7 +141,7 @@ def transfer_table(transfer: pd.DataFrame) -> pd.DataFrame:
 
 def benchmark_accuracy_table(accuracy: pd.DataFrame, models: list[str] | None = None) -> pd.DataFrame:
     """Per-benchmark pass@1 (%): one row per model (``models`` order, default as given), one column
-    per benchmark, grouped by domain. Input: ``stats.accuracy_table(records)``."""
+    per benchmark, grouped by domain. Input: ``stratify.accuracy_table(records)``."""
     rank = {d: i for i, d in enumerate(DOMAINS)}
     benches = sorted(set(zip(accuracy["domain"], accuracy["benchmark"])), key=lambda x: (rank.get(x[0], 9), x[1]))
     order = models or list(dict.fromkeys(accuracy["model"]))

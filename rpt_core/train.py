@@ -60,13 +60,13 @@ import pandas as pd
 from .atomic import write_atomic
 from .config import ALGORITHMS, REWARDS, TrainConfig
 from .items import Item, read_items
+from .layout import FINAL_DIR, checkpoints
 from .manifest import read_manifest, utc_now, write_manifest
 from .modelref import resolve_model
 from .rewards import verify_many
 
 LOG_FILE = "train_log.csv"
 BATCHES_FILE = "batches.jsonl"
-FINAL_DIR = "final"
 
 
 def is_main_process() -> bool:
@@ -291,7 +291,6 @@ class PlaceboReward:
         return [float(self.rng.random() < self.rate) if d == self.domain else None for d in domain]
 
 
-
 def reward_functions(items: list[Item], workers: int = 8, reward: str = "verifier",
                      seed: int = 0) -> list[VerifierReward | PlaceboReward]:
     """One reward function per domain present in ``items`` (sorted by name): the verifier's
@@ -445,33 +444,6 @@ def config_fingerprint(config: TrainConfig, rl: dict, data_sha256: str) -> str:
     return hashlib.sha256(json.dumps(decided, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def checkpoint_steps(models, run: str) -> dict[str, int]:
-    """``{model name: step}`` of the checkpoints of training run ``run`` among ``models`` (names):
-    :func:`trained_models` names them ``<run>@<step>``."""
-    pattern = re.compile(re.escape(run) + r"@(\d+)")
-    return {name: int(m.group(1)) for name in models if (m := pattern.fullmatch(str(name)))}
-
-
-def checkpoints(out_dir: str | Path) -> list[tuple[int, Path]]:
-    """``(step, path)`` of every complete checkpoint in ``out_dir``, oldest first."""
-    found = []
-    for path in Path(out_dir).glob("checkpoint-*"):
-        match = re.fullmatch(r"checkpoint-(\d+)", path.name)
-        if match and (path / "trainer_state.json").exists():
-            found.append((int(match.group(1)), path))
-    return sorted(found)
-
-
-def trained_models(out_dir: str | Path, name: str) -> list[dict]:
-    """Every evaluable model of a training run: ``{"name": "<name>@<step>", "path", "step"}`` per
-    checkpoint, then ``{"name": name, "path": <final>, "step": <last step>}`` when the run finished."""
-    found = [{"name": f"{name}@{step}", "path": str(path), "step": step} for step, path in checkpoints(out_dir)]
-    manifest = read_manifest(out_dir)
-    if (Path(out_dir) / FINAL_DIR).exists() and manifest.get("status") == "done":
-        found.append({"name": name, "path": str(Path(out_dir) / FINAL_DIR), "step": manifest.get("steps")})
-    return found
-
-
 def train(config: TrainConfig) -> TrainResult:
     """Run, resume or reuse one RLVR training run; see the module docstring for the steps.
 
@@ -560,4 +532,4 @@ def _last(log: pd.DataFrame, column: str) -> float | None:
 
 __all__ = ["ALGORITHMS", "REWARDS", "resolve_rl", "grpo_config", "training_items", "to_dataset", "VerifierReward",
            "PlaceboReward",
-           "reward_functions", "checkpoints", "trained_models", "train", "TrainResult"]
+           "reward_functions", "train", "TrainResult"]

@@ -421,7 +421,7 @@ def test_upstream_metrics_match_their_definitions():
 def test_summary_carries_each_benchmarks_own_metric_next_to_pass_at_1():
     import pandas as pd
 
-    from rpt_core.evaluate import summarize
+    from rpt_core.summary import summarize
     items = {"legalbench": load("legalbench", data_dir=FIXTURES), "pubmedqa": load("pubmedqa", data_dir=FIXTURES)}
     rows = []
     for benchmark, group in items.items():

@@ -9,8 +9,9 @@ import pytest
 
 from conftest import fixture_items, make_items
 from rpt_core import rewards
-from rpt_core.evaluate import (GenerationCache, Plan, cache_path, evaluate, merge_shards, pass_at_k, read_records, regrade,
-                               summarize, verdict_path, write_records)
+from rpt_core.evaluate import GenerationCache, Plan, cache_path, evaluate, verdict_path
+from rpt_core.records import merge_shards, read_eval_records, regrade, write_records
+from rpt_core.summary import summarize
 from rpt_core.generate import HFGenerator, Sampling, load_generator
 
 SAMPLING = Sampling(temperature=0.7, top_p=1.0, max_new_tokens=8, seed=3)
@@ -62,7 +63,7 @@ def test_sharding_then_merge_equals_unsharded(hf, tmp_path):
     for i, part in enumerate(parts):  # a records folder with the shards and a merged copy beside them
         write_records(part, tmp_path / "records" / f"m.shard-{i}-of-3.parquet")
     write_records(full, tmp_path / "records" / "m.parquet")
-    pd.testing.assert_frame_equal(read_records(tmp_path / "records"), merge_shards([full]))
+    pd.testing.assert_frame_equal(read_eval_records(tmp_path / "records"), merge_shards([full]))
     with pytest.raises(ValueError, match="shard 3/3"):
         Plan(make_items(), REPEATS, SAMPLING, shard=(3, 3)).samples(hf)
 
@@ -117,12 +118,6 @@ def test_sigkill_mid_run_then_resume_generates_only_the_missing(hf, tiny_model, 
         assert records.set_index("key").loc[key, "completion"] == row["text"]
 
 
-def test_pass_at_k_estimator():
-    assert pass_at_k(16, 0, 4) == 0.0 and pass_at_k(16, 16, 4) == 1.0
-    assert pass_at_k(4, 1, 1) == pytest.approx(0.25)
-    assert pass_at_k(16, 2, 4) == pytest.approx(1 - (14 * 13 * 12 * 11) / (16 * 15 * 14 * 13))
-
-
 def test_unknown_backend_names_allowed():
     with pytest.raises(ValueError, match="allowed: hf, vllm"):
         load_generator("tgi", "x")
@@ -137,7 +132,8 @@ def test_vllm_and_hf_backends_on_fixture_items_of_every_domain(tiny_model, tmp_p
         import sys
         sys.path.insert(0, {os.path.dirname(__file__)!r})
         from conftest import fixture_items
-        from rpt_core.evaluate import Plan, evaluate, write_records
+        from rpt_core.evaluate import Plan, evaluate
+        from rpt_core.records import write_records
         from rpt_core.generate import Sampling, load_generator
         if __name__ == "__main__":
             gen = load_generator("vllm", {tiny_model!r}, dtype="float32", max_model_len=512, enforce_eager=True)
@@ -240,8 +236,9 @@ def test_verdicts_are_cached_and_a_version_bump_regrades_that_benchmark_only(hf,
     import dataclasses
 
     from rpt_core import evaluate as evaluation
+    from rpt_core import records as record_store
     from rpt_core.benchmarks import BENCHMARKS, load
-    from rpt_core.evaluate import stale
+    from rpt_core.records import stale
     suite = {"tabfact": load("tabfact", data_dir=FIXTURES), "gsm8k": load("gsm8k", data_dir=FIXTURES)}
     plan = Plan(suite, {"tabfact": 1, "gsm8k": 1}, SAMPLING)
     first = evaluate(hf, plan, tmp_path)
@@ -249,6 +246,7 @@ def test_verdicts_are_cached_and_a_version_bump_regrades_that_benchmark_only(hf,
     graded = []
     real = evaluation.verify_many
     monkeypatch.setattr(evaluation, "verify_many", lambda triples, workers, **kw: graded.extend(triples) or real(triples, workers, **kw))
+    monkeypatch.setattr(record_store, "verify_many", evaluation.verify_many)   # regrade verifies through the same counter
     pd.testing.assert_frame_equal(evaluate(hf, plan, tmp_path), first)
     assert graded == []  # every verdict came from the store
     monkeypatch.setitem(BENCHMARKS, "tabfact", dataclasses.replace(BENCHMARKS["tabfact"], version="2"))
@@ -315,7 +313,7 @@ def test_harness_errors_are_not_wrong_answers_they_are_counted_and_fail_the_step
     evaluation fails naming the fix."""
     from rpt_core.evaluate import HarnessErrors, check_harness
     from rpt_core.items import Item
-    from rpt_core.stats import accuracy_table, strata
+    from rpt_core.stats.stratify import accuracy_table, strata
 
     monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(tmp_path / "no-such-python"))
     plain = {"tests": "assert f(1) == 2"}

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rpt_core import figures, stats, tables
+from rpt_core import figures, tables
 from rpt_core.models import DOMAINS, load_registry
+from rpt_core.stats import aggregation, stratify
 
 BENCHES = {"gsm8k": ("math", 20, 1), "aime": ("math", 6, 4), "mbpp": ("code", 15, 1), "he": ("code", 8, 1),
            "medqa": ("knowledge", 25, 1), "pubmed_qa": ("knowledge", 12, 1)}
@@ -47,11 +48,11 @@ def study():
          **({"confirmed": False} if name == "all_rl" else {})}
         for name, (base, domains, algorithm, _) in MODELS.items()]})
     records = synthetic_records()
-    st = stats.strata(records, registry, n_boot=200, seed=0)
-    dynamics = stats.training_dynamics(records, {"base_a": 0, "step100": 100, "step200": 200}, "base_a", ["math"],
-                                       n_boot=200)
+    st = stratify.strata(records, registry, n_boot=200, seed=0)
+    dynamics = aggregation.training_dynamics(records, {"base_a": 0, "step100": 100, "step200": 200}, "base_a", ["math"],
+                                             n_boot=200)
     return {"registry": registry, "records": records, "strata": st, "dynamics": dynamics,
-            "comparisons": stats.comparisons(st, ("ID", "OOD", *DOMAINS))}
+            "comparisons": aggregation.comparisons(st, ("ID", "OOD", *DOMAINS))}
 
 
 def check_png(path):
@@ -111,7 +112,7 @@ def test_fig_dynamics_and_transfer_matrix(study, tmp_path):
     chart = figures.fig_dynamics(study["dynamics"])
     assert sorted(set(chart.data["step"])) == [0, 100, 200]
     check_outputs(figures.save(chart, None, tmp_path, "fig5_dynamics"), chart)
-    chart = figures.fig_transfer_matrix(stats.transfer_matrix(study["strata"]))
+    chart = figures.fig_transfer_matrix(aggregation.transfer_matrix(study["strata"]))
     assert set(chart.data["eval_domain"]) == set(DOMAINS)
     check_outputs(figures.save(chart, None, tmp_path, "transfer"), chart)
 
@@ -126,7 +127,7 @@ def test_fig_pretraining_loss_one_line_per_base(tmp_path):
 
 
 def test_fig_benchmark_accuracy_uses_the_domain_palette(study, tmp_path):
-    chart = figures.fig_benchmark_accuracy(stats.paired_tests(study["strata"], family=["rpt"]))
+    chart = figures.fig_benchmark_accuracy(aggregation.paired_tests(study["strata"], family=["rpt"]))
     assert len(chart.data) == len(BENCHES) * (len(MODELS) - 1)
     spec = chart.to_dict()
     scale = spec["spec"]["layer"][0]["encoding"]["color"]["scale"]
@@ -145,9 +146,9 @@ def test_tables_write_csv_markdown_latex_without_nan(study, tmp_path):
     built = {
         "models": tables.model_table(study["registry"]),
         "delta": tables.delta_table(comp),
-        "robustness": tables.robustness_table(stats.robustness(st)),
-        "transfer": tables.transfer_table(stats.transfer_matrix(st)),
-        "accuracy": tables.benchmark_accuracy_table(stats.accuracy_table(study["records"]), models=list(MODELS)),
+        "robustness": tables.robustness_table(aggregation.robustness(st)),
+        "transfer": tables.transfer_table(aggregation.transfer_matrix(st)),
+        "accuracy": tables.benchmark_accuracy_table(stratify.accuracy_table(study["records"]), models=list(MODELS)),
     }
     for name, table in built.items():
         paths = tables.write_table(table, tmp_path, name, caption=f"{name} (synthetic)")
@@ -187,7 +188,7 @@ def test_formatting_helpers():
 def test_interactive_figure_renders_offline_in_headless_chromium(study, tmp_path):
     from browser import check_page
 
-    paths = figures.save(figures.fig_transfer_matrix(stats.transfer_matrix(study["strata"])), None, tmp_path, "tm")
+    paths = figures.save(figures.fig_transfer_matrix(aggregation.transfer_matrix(study["strata"])), None, tmp_path, "tm")
     page = check_page(paths["html"])
     assert not page.errors and not page.external_requests, (page.errors, page.external_requests)
     assert any(url.endswith("vega-embed.js") for url in page.requests)

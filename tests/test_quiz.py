@@ -7,7 +7,7 @@ import pytest
 
 from rpt_core.benchmarks.quiz import BENCHMARK, OPERANDS, SHOTS, TRAINING_SET, build_quiz, quiz_messages, write_quiz
 from rpt_core.modelref import hub_id_problem
-from rpt_core.evaluate import items_file, load_suite
+from rpt_core.suite import items_file, load_suite
 from rpt_core.items import Item, write_items
 from rpt_core.rewards import verify
 from rpt_core.study import check_study, load_study

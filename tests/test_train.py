@@ -10,7 +10,8 @@ import yaml
 
 from rpt_core.config import ConfigError, load_train_config
 from rpt_core.items import Item
-from rpt_core.train import ALGORITHMS, PlaceboReward, VerifierReward, checkpoints, reward_functions, resolve_rl, train
+from rpt_core.layout import checkpoints
+from rpt_core.train import ALGORITHMS, PlaceboReward, VerifierReward, reward_functions, resolve_rl, train
 
 from conftest import WORDS, build_yes_world
 
