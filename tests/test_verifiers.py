@@ -121,3 +121,22 @@ def test_plain_number_fast_path_agrees_with_math_verify():
 
     for answer, gold in [("14", "14.0"), ("15", "14"), ("-3", "3"), ("2.50", "2.5"), ("0.1", "0.10000"), ("7", "-7")]:
         assert verify("math", f"ANSWER: {answer}", {"answer": gold}).correct == _compare(gold, answer), (answer, gold)
+
+
+def test_verify_many_runs_each_distinct_program_once(monkeypatch):
+    """Identical (kind, completion, reference) code samples share one sandboxed run and its
+    verdict; another reference or another completion is another run."""
+    import rpt_core.rewards as rewards
+
+    runs = []
+    real = rewards.VERIFIERS["code_tests"]
+    monkeypatch.setitem(rewards.VERIFIERS, "code_tests", lambda c, r: runs.append(c) or real(c, r))
+    good, bad = "def f():\n    return 1", "def f():\n    return 2"
+    tests = {"tests": "assert f() == 1"}
+    items = [("code_tests", good, tests), ("code_tests", bad, tests), ("code_tests", good, dict(tests)),
+             ("math", "\\boxed{2}", {"answer": "2"}), ("code_tests", good, {"tests": "assert f() == 2"}),
+             ("code_tests", good, tests)]
+    verdicts = verify_many(items, workers=2)
+    assert sorted(runs) == sorted([good, bad, good])
+    assert [v.correct for v in verdicts] == [True, False, True, True, False, True]
+    assert verdicts[0] == verdicts[2] == verdicts[5]
