@@ -232,7 +232,7 @@ def load_eval_config(path: str | Path | dict, overrides: dict | None = None, sou
     docstring). ``source`` names the params in errors. A benchmark outside the registry must be a
     ``<name>.jsonl`` in ``items_dir``; whether that file exists is checked when it is loaded (an
     earlier step of a study may write it)."""
-    from .benchmarks import BENCHMARKS
+    from .tasks import BENCHMARKS
 
     source = source or ("<eval params>" if isinstance(path, dict) else str(path))
     raw = {**(dict(path) if isinstance(path, dict) else read_yaml(path)), **(overrides or {})}

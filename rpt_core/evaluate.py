@@ -6,7 +6,7 @@
   fsynced per batch). A re-run skips every key already there; after a SIGKILL a torn last line is
   ignored, so a re-run completes with no duplicates and nothing regenerated that was stored.
 * **Grade many.** Every sample is verified with :mod:`rpt_core.rewards`. Verdicts are cached too,
-  under the sample key plus the benchmark's version (:func:`rpt_core.benchmarks.benchmark_version`)
+  under the sample key plus the benchmark's version (:func:`rpt_core.tasks.benchmark_version`)
   and the verifier version, which every record stores: bumping one benchmark's version regrades
   that benchmark only. :func:`regrade` re-verifies stored records without generating.
 * **Shards.** ``shard=(i, n)`` keeps the samples whose key hashes to ``i`` mod ``n``; the union of
@@ -31,8 +31,9 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .atomic import locked, write_atomic
-from .benchmarks.metrics import item_mean, upstream_scores
-from .benchmarks.registry import BENCHMARKS, benchmark_version
+from .tasks import BENCHMARKS, benchmark_version
+from .tasks.metrics import item_mean
+from .tasks.upstream import upstream_scores
 from .config import EvalConfig, EvalModel
 from .generate import Completion, Generator, Sampling, dumps, load_generator, sample_seed
 from .items import Item, read_items
@@ -193,10 +194,9 @@ def retry_samples(samples: list[Sample], records: pd.DataFrame, generator: Gener
                   sampling: Sampling) -> list[tuple[str, Sample]]:
     """Second tries (Aider's ``pass_rate_2``): for each failed sample of a benchmark with
     ``tries == 2``, the conversation continues with the completion and a user turn holding the
-    test output (:func:`rpt_core.benchmarks.prompts.retry_message`). ``records`` are ``samples``'
+    test output (:func:`rpt_core.tasks.prompting.retry_message`). ``records`` are ``samples``'
     first-try records, in the same order. Returns (first-try key, second-try sample) pairs."""
-    from .benchmarks import BENCHMARKS
-    from .benchmarks.prompts import retry_message
+    from .tasks.prompting import retry_message
 
     out = []
     for s, row in zip(samples, records.itertuples()):
@@ -275,7 +275,7 @@ def load_suite(benchmarks: list, data_dir: str | Path | None = None,
     :func:`rpt_core.items.write_items`, e.g. the tiny world's test sets; ``items_dir`` may be a list
     of folders, searched in order). Repeats default to the registry's (1 for item files).
     """
-    from .benchmarks.loaders import load
+    from .tasks.loading import load
 
     items, repeats = {}, {}
     for entry in benchmarks:
@@ -371,7 +371,7 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
     no-answer rates, mean generated tokens, pass@k for each k <= repeats, and for benchmarks with a
     second try ``pass_rate_2`` (right on the first or second try, Aider's metric). With the suite's
     ``items``, benchmarks whose own harness reports another headline metric get it too
-    (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.benchmarks.metrics`).
+    (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.tasks.upstream`).
 
     Every accuracy and rate is a percentage (0-100), the unit of every table, figure and Δ (pp) in
     the toolkit (:func:`rpt_core.stats.accuracy_table` likewise)."""
@@ -407,14 +407,14 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
 def missing_environments(config: EvalConfig) -> list[str]:
     """One warning per benchmark of ``config`` whose execution environment is not built (its
     samples would all be harness errors), saying how to build it; ``[]`` when none is missing."""
-    from .rewards.environments import ENVIRONMENTS, EnvironmentMissing
+    from .tasks.environment import EnvironmentMissing
 
     out = []
     for choice in config.benchmarks:
         spec = BENCHMARKS.get(choice.name)
         if spec is not None and spec.environment:
             try:
-                ENVIRONMENTS[spec.environment].python()
+                spec.environment.python()
             except EnvironmentMissing as exc:
                 out.append(f"benchmark {choice.name}: {exc}")
     return out
@@ -428,7 +428,7 @@ def check_harness(records: pd.DataFrame, suite: dict[str, list[Item]], max_rate:
     """Raise :class:`HarnessErrors` when, for some model x benchmark, more than ``max_rate`` (a
     fraction) of the samples met a harness error, naming the benchmark, the count, an example and
     the fix (the make target of a missing execution environment)."""
-    from .rewards.environments import ENVIRONMENTS
+    from .tasks import ENVIRONMENTS
 
     failing = []
     for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):
