@@ -25,7 +25,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from rpt_core import stats
-from rpt_core.benchmarks.registry import BENCHMARKS
+from rpt_core.tasks import BENCHMARKS
 from rpt_core.models import DOMAINS, load_registry
 
 OPEN_SIZES = {"livecodebench": 880, "codeforces": 500, "legalbench": 5000, "finben": 5000}  # assumptions

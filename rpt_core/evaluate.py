@@ -7,8 +7,8 @@
   ignored, so a re-run completes with no duplicates and nothing regenerated that was stored.
 * **Grade many.** Every sample is verified with :mod:`rpt_core.rewards`. Verdicts are cached too,
   under the sample key plus the benchmark's version (:func:`rpt_core.tasks.benchmark_version`)
-  and the verifier version, which every record stores: bumping one benchmark's version regrades
-  that benchmark only. :func:`regrade` re-verifies stored records without generating.
+  and the verifier version, which every record stores: a benchmark whose declaration changed (a new
+  content version) is regraded, and only it. :func:`regrade` re-verifies stored records without generating.
 * **Shards.** ``shard=(i, n)`` keeps the samples whose key hashes to ``i`` mod ``n``; the union of
   all shards is exactly the unsharded plan, so merged shard records equal an unsharded run.
 

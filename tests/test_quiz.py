@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from rpt_core.benchmarks.quiz import BENCHMARK, OPERANDS, SHOTS, TRAINING_SET, build_quiz, quiz_messages, write_quiz
+from rpt_core.tasks.quiz import BENCHMARK, OPERANDS, SHOTS, TRAINING_SET, build_quiz, quiz_messages, write_quiz
 from rpt_core.modelref import hub_id_problem
 from rpt_core.evaluate import items_file, load_suite
 from rpt_core.items import Item, write_items

@@ -86,8 +86,9 @@ def lcb_code(completion: str) -> str | None:
 
 
 def first_python_fence(completion: str) -> str | None:
-    """USACOBench's own extraction (extractor ``first_python_fence``), followed on purpose: from the first ```` ```python ```` (case
-    sensitive) to the next fence; without both, the whole response is the program."""
+    """Extractor ``first_python_fence`` (USACOBench's own extraction, followed on purpose): from the
+    first ```` ```python ```` (case sensitive) to the next fence; without both, the whole response
+    is the program."""
     start = completion.find("```python")
     end = completion.find("```", start + len("```python")) if start >= 0 else -1
     if start < 0 or end < 0:

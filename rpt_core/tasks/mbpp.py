@@ -6,7 +6,8 @@ from .prompting import CODE_BLOCK, render
 from .rows import item
 from .task import Source, Task
 
-PROMPT = "{text}\n\nWrite a Python function for this task. Your code should pass these tests:\n\n{tests}\n\n" + CODE_BLOCK
+PROMPT = ("{text}\n\nWrite a Python function for this task. Your code should pass these tests:\n\n"
+          "{tests}\n\n" + CODE_BLOCK)
 
 
 def normalize(task, rows):

@@ -2,9 +2,9 @@
 
 The paper scores every benchmark by accuracy (pass@1, averaged over repeats): that is what the
 statistics use. Several benchmarks' own harnesses report something else; a declaration names it
-(``Task.upstream``) and :func:`rpt_core.tasks.upstream.upstream_scores` computes it from the same records, so both numbers
-are on record. This module holds the shared scoring pieces (F1, balanced accuracy); each scorer
-lives in its benchmark's declaration.
+(``Task.upstream``) and :func:`rpt_core.tasks.upstream.upstream_scores` computes it from the same
+records, so both numbers are on record. This module holds the shared scoring pieces (F1, balanced
+accuracy); each scorer lives in its benchmark's declaration.
 
 Predictions are the verifier's extracted answers (``None``: no answer, which counts against
 recall, as PIXIU's "missing"). Scores are in [0, 1].
