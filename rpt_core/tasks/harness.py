@@ -2,7 +2,10 @@
 
 Two shapes: a unittest runner (test modules or ``TestCase`` classes; any failure or error, or no
 test at all, raises ``AssertionError``, a "failed" verdict) and a call-based harness (call a
-function, or a ``Solution`` method, on each argument list and compare to the expected result).
+function, or a ``Solution`` method, on each argument list and compare to the expected result), in
+two flavours whose equality rules differ: :func:`call_based_tests` (JSON argument lists; a result
+may also equal the expected output's single element) and :func:`json_lines_call_tests` (inputs as
+one JSON value per line, a per-case alarm, exact equality).
 """
 
 from __future__ import annotations
@@ -70,3 +73,20 @@ def call_based_tests(fn_name: str, cases: list[tuple[list, object]]) -> str:
     """``code_tests`` source calling ``fn_name`` (a function, or a ``Solution`` method) on each
     argument list; a result equals the expected output, or its single element (APPS convention)."""
     return _CALL_HARNESS.format(cases=json.dumps([[list(a), w] for a, w in cases]), name=fn_name)
+
+
+def json_lines_call_tests(func: str, pairs: list[tuple[str, str]], alarm_s: int, skip_blank_lines: bool = False) -> str:
+    """``code_tests`` source calling ``Solution().<func>`` (or the bare function ``func``) on each
+    case: the input holds one JSON argument per line (``skip_blank_lines``: blank lines are not
+    arguments; else every newline splits), a ``signal.alarm`` of ``alarm_s`` seconds bounds each
+    call, and the result (a tuple counts as a list) must equal the JSON-decoded output exactly."""
+    lines = "_in.split('\\n') if _l.strip()" if skip_blank_lines else "_in.split('\\n')"
+    return (f"import json as _json\nimport signal as _signal\n_CASES = {pairs!r}\n"
+            f"_call = Solution().{func} if 'Solution' in globals() else {func}\n"
+            f"for _i, (_in, _out) in enumerate(_CASES):\n"
+            f"    _args = [_json.loads(_l) for _l in {lines}]\n"
+            f"    _signal.alarm({alarm_s})\n"
+            f"    _got = _call(*_args)\n"
+            f"    _signal.alarm(0)\n"
+            f"    _got = list(_got) if isinstance(_got, tuple) else _got\n"
+            f"    assert _got == _json.loads(_out), f'case {{_i}}: got {{_got!r}}'\n")

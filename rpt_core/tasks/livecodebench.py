@@ -12,6 +12,7 @@ import re
 import zlib
 from datetime import datetime
 
+from .harness import json_lines_call_tests
 from .prompting import render
 from .rows import cases, item, json_or
 from .task import Source, Task
@@ -115,16 +116,7 @@ def normalize(task, rows):
         if func or any(c.get("testtype") == "functional" for c in found):
             text = render(STARTER_PROMPT, statement=r["question_content"], starter_code=r["starter_code"])
             pairs = [(c["input"], c["output"]) for c in found]
-            lines = "_in.split('\\n') if _l.strip()" if strict else "_in.split('\\n')"
-            tests = (f"import json as _json\nimport signal as _signal\n_CASES = {pairs!r}\n"
-                     f"_call = Solution().{func} if 'Solution' in globals() else {func}\n"
-                     f"for _i, (_in, _out) in enumerate(_CASES):\n"
-                     f"    _args = [_json.loads(_l) for _l in {lines}]\n"
-                     f"    _signal.alarm({CASE_SECONDS})\n"
-                     f"    _got = _call(*_args)\n"
-                     f"    _signal.alarm(0)\n"
-                     f"    _got = list(_got) if isinstance(_got, tuple) else _got\n"
-                     f"    assert _got == _json.loads(_out), f'case {{_i}}: got {{_got!r}}'\n")
+            tests = json_lines_call_tests(func, pairs, CASE_SECONDS, skip_blank_lines=strict)
             reference = {"tests": tests, "setup": SETUP, "time_limit_s": (CASE_SECONDS + 1) * len(pairs) + 5}
             items.append(item(task, r["question_id"], text, "code_tests", {**reference, **judge}, **meta))
         else:
