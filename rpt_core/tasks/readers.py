@@ -97,7 +97,7 @@ def with_missing_subsets(task, rows: list[dict], missing: dict) -> list[dict]:
     if missing:
         warnings.warn(f"{task.name}: dropped {len(missing)} unavailable subset(s), the benchmark is smaller than "
                       "its definition: " + "; ".join(f"{k} ({v})" for k, v in missing.items()),
-                      SubsetMissing, stacklevel=3)
+                      SubsetMissing, stacklevel=4)
     return rows
 
 
@@ -229,4 +229,4 @@ def read_training_rows(task, data_dir, split: str) -> list[dict]:
 def training_unavailable(task, why: str) -> TrainingSetUnavailable:
     return TrainingSetUnavailable(
         f"training set {task.name!r} is unavailable: {why}. Provide a local copy: pass data_dir=<dir> or set "
-        f"RPT_DATA_DIR=<dir>, with {task.layout()}; or make hub:{task.source.path} reachable.")
+        f"RPT_DATA_DIR=<dir>, with {task.training_layout()}; or make hub:{task.source.path} reachable.")

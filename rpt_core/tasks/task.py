@@ -158,7 +158,7 @@ class Task:
         files += [_HERE / name for name in SHARED_MODULES] + [_HERE.parent / g for g in self.generators]
         return content_hash(tuple(files), json.dumps(self.options, sort_keys=True, default=str))
 
-    def layout(self) -> str:
+    def training_layout(self) -> str:
         """Training sets: what ``<data_dir>/<name>/`` must hold."""
         return (f"<data_dir>/{self.name}/ holding the hub dataset {self.source.path} in its own schema as parquet, "
                 f"jsonl or json files, e.g. <data_dir>/{self.name}/data/{self.split}-00000-of-00001.parquet "
