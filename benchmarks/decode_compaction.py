@@ -14,7 +14,7 @@ import time
 import torch
 
 from rpt_core import generate
-from rpt_core.benchmarks import quiz, realtasks
+from rpt_core.tasks import quiz, realtasks
 from rpt_core.evaluate import Plan
 from rpt_core.generate import HFGenerator, Sampling
 from rpt_core.suite import load_suite

@@ -78,7 +78,7 @@ def _reset_peak(device: str) -> None:
 
 def check_eval(model_dir: Path, work: Path, new_tokens: int, batch: int, device: str = "cuda") -> dict:
     """Evaluate real-schema fixture items of every domain with the hf backend; tokens/s and memory."""
-    from rpt_core.benchmarks import load
+    from rpt_core.tasks.loading import load
     from rpt_core.evaluate import Plan, evaluate
     from rpt_core.generate import HFGenerator, Sampling
     from rpt_core.summary import summarize

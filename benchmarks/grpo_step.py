@@ -104,7 +104,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    from rpt_core.benchmarks.quiz import write_quiz
+    from rpt_core.tasks.quiz import write_quiz
 
     instrument()
     with tempfile.TemporaryDirectory() as data:

@@ -24,7 +24,7 @@ from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
-from rpt_core.benchmarks.registry import BENCHMARKS
+from rpt_core.tasks import BENCHMARKS
 from rpt_core.models import DOMAINS, load_registry
 from rpt_core.stats import aggregation, stratify
 

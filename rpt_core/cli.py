@@ -71,8 +71,8 @@ def _print_table(rows: list[dict]) -> None:
 
 
 def cmd_check_data(args: argparse.Namespace) -> int:
-    from .benchmarks import BENCHMARKS
-    from .benchmarks.check import check_benchmark
+    from .tasks import BENCHMARKS
+    from .tasks.check import check_benchmark
 
     names = args.benchmarks or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
@@ -93,14 +93,13 @@ def cmd_check_data(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .benchmarks import list_benchmarks
-    from .benchmarks.training import TRAINING_SETS
+    from .tasks import TRAINING_SETS, list_benchmarks
 
     if args.what == "benchmarks":
         rows = list_benchmarks()
     else:
-        rows = [{"name": s.name, "domain": s.domain, "hub_id": s.hub_id, "split": s.split, "size": s.size,
-                 "verifiers": ",".join(s.verifier_kinds)} for s in TRAINING_SETS.values()]
+        rows = [{"name": s.name, "domain": s.domain, "hub_id": s.source.path, "split": s.split, "size": s.size,
+                 "verifiers": ",".join(s.verifier_kinds)} for s in TRAINING_SETS.values() if s.source.kind == "hub"]
     _print_table(rows)
     return 0
 
@@ -442,12 +441,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _user_errors() -> tuple[type[Exception], ...]:
     """What a user can fix from the message alone: shown as one line, exit status 2. Anything else
     (a ``KeyError`` from a bug included) keeps its traceback."""
-    from .benchmarks.loaders import BenchmarkUnavailable
+    from .tasks.readers import BenchmarkUnavailable
     from .config import ConfigError
     from .errors import UnknownName
     from .evaluate import HarnessErrors
     from .modelref import ModelReferenceError
-    from .rewards.environments import EnvironmentMissing
+    from .tasks.environment import EnvironmentMissing
 
     return ConfigError, UnknownName, ModelReferenceError, BenchmarkUnavailable, EnvironmentMissing, HarnessErrors
 

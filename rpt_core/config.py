@@ -241,7 +241,7 @@ class BenchmarkChoice(Checked):
     options: dict = field(default_factory=dict)  # the benchmark's own options, e.g. livecodebench release
 
     def check(self) -> None:
-        from .benchmarks import BENCHMARKS
+        from .tasks import BENCHMARKS
 
         ensure_positive(self.repeats, "repeats", optional=True)
         ensure_positive(self.limit, "limit", optional=True)
@@ -277,7 +277,7 @@ class EvalConfig(Checked):
     out_dir: str = "runs/eval"                         # records/<model>[.shard-i-of-n].parquet go here
 
     def check(self) -> None:
-        from .benchmarks import BENCHMARKS
+        from .tasks import BENCHMARKS
 
         ensure(len(self.benchmarks) > 0, "benchmarks", "must be a non-empty list")
         ensure(self.models or self.checkpoints_of or self.registry_models, "models",

@@ -6,9 +6,9 @@
   fsynced per batch). A re-run skips every key already there; after a SIGKILL a torn last line is
   ignored, so a re-run completes with no duplicates and nothing regenerated that was stored.
 * **Grade many.** Every sample is verified with :mod:`rpt_core.rewards`. Verdicts are cached too,
-  under the sample key plus the benchmark's version (:func:`rpt_core.benchmarks.benchmark_version`)
-  and the verifier version, which every record stores: bumping one benchmark's version regrades
-  that benchmark only. :func:`rpt_core.records.regrade` re-verifies stored records without generating.
+  under the sample key plus the benchmark's version (:func:`rpt_core.tasks.benchmark_version`)
+  and the verifier version, which every record stores: a benchmark whose declaration changed (a new
+  content version) is regraded, and only it. :func:`rpt_core.records.regrade` re-verifies stored records without generating.
 * **Shards.** ``shard=(i, n)`` keeps the samples whose key hashes to ``i`` mod ``n``; the union of
   all shards is exactly the unsharded plan, so merged shard records equal an unsharded run
   (:func:`rpt_core.records.merge_shards`).
@@ -33,7 +33,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from .atomic import locked
-from .benchmarks.registry import BENCHMARKS, benchmark_version
+from .tasks import BENCHMARKS, benchmark_version
 from .config import EvalConfig, EvalModel
 from .generate import Completion, Generator, Sampling, dumps, load_generator, sample_seed
 from .items import Item
@@ -194,10 +194,9 @@ def retry_samples(samples: list[Sample], records: pd.DataFrame, generator: Gener
                   sampling: Sampling) -> list[tuple[str, Sample]]:
     """Second tries (Aider's ``pass_rate_2``): for each failed sample of a benchmark with
     ``tries == 2``, the conversation continues with the completion and a user turn holding the
-    test output (:func:`rpt_core.benchmarks.prompts.retry_message`). ``records`` are ``samples``'
+    test output (:func:`rpt_core.tasks.prompting.retry_message`). ``records`` are ``samples``'
     first-try records, in the same order. Returns (first-try key, second-try sample) pairs."""
-    from .benchmarks import BENCHMARKS
-    from .benchmarks.prompts import retry_message
+    from .tasks.prompting import retry_message
 
     out = []
     for s, row in zip(samples, records.itertuples()):
@@ -251,14 +250,14 @@ def evaluate(generator: Generator, plan: Plan, cache_dir: str | Path, model_name
 def missing_environments(config: EvalConfig) -> list[str]:
     """One warning per benchmark of ``config`` whose execution environment is not built (its
     samples would all be harness errors), saying how to build it; ``[]`` when none is missing."""
-    from .rewards.environments import ENVIRONMENTS, EnvironmentMissing
+    from .tasks.environment import EnvironmentMissing
 
     out = []
     for choice in config.benchmarks:
         spec = BENCHMARKS.get(choice.name)
         if spec is not None and spec.environment:
             try:
-                ENVIRONMENTS[spec.environment].python()
+                spec.environment.python()
             except EnvironmentMissing as exc:
                 out.append(f"benchmark {choice.name}: {exc}")
     return out
@@ -272,7 +271,7 @@ def check_harness(records: pd.DataFrame, suite: dict[str, list[Item]], max_rate:
     """Raise :class:`HarnessErrors` when, for some model x benchmark, more than ``max_rate`` (a
     fraction) of the samples met a harness error, naming the benchmark, the count, an example and
     the fix (the make target of a missing execution environment)."""
-    from .rewards.environments import ENVIRONMENTS
+    from .tasks import ENVIRONMENTS
 
     failing = []
     for (model, benchmark), group in records.groupby(["model", "benchmark"], sort=True):

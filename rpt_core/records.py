@@ -13,7 +13,7 @@ from typing import Callable
 import pandas as pd
 
 from .atomic import write_atomic
-from .benchmarks.registry import benchmark_version
+from .tasks import benchmark_version
 from .items import Item
 from .rewards import VERSION as VERIFIER_VERSION
 from .rewards import verify_many

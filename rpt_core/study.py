@@ -483,21 +483,17 @@ def read_key_numbers(run_dir: str | Path) -> dict:
 
 
 def _embedded_benchmarks() -> dict[str, tuple[str, int, int]]:
-    """(domain, items, repeats) of the benchmarks a study writes itself (tiny world, quiz, real tasks) at their
+    """(domain, items, repeats) of the benchmarks a study writes itself (the declared embedded sets) at their
     default sizes: known before the step that writes them has run."""
-    from .benchmarks.quiz import BENCHMARK as QUIZ
-    from .benchmarks.realtasks import SETS, SIZES
-    from .tinyworld.world import BENCHMARKS as TINY, Sizes
+    from .tasks import EMBEDDED
 
-    sizes = {name: (b.domain, Sizes().test_small if b.small else Sizes().test, b.repeats) for name, b in TINY.items()}
-    real = {name: (SETS[name].domain, size["test"], 1) for name, size in SIZES.items()}
-    return {**sizes, **real, QUIZ: ("math", 100, 1)}
+    return {name: (task.domain, task.size, task.repeats) for name, task in EMBEDDED.items()}
 
 
 def benchmark_shapes(config: EvalConfig) -> dict[str, tuple[str | None, int | None, int]]:
     """(domain, items, repeats) per benchmark of an evaluation config; items ``None`` where not known yet."""
-    from .benchmarks import BENCHMARKS
     from .suite import items_file
+    from .tasks import BENCHMARKS
 
     embedded = _embedded_benchmarks()
     shapes = {}
@@ -538,10 +534,10 @@ def power_line(config: EvalConfig, base_accuracy: float = 0.5, alpha: float = 0.
 def check_study(study: Study) -> list[str]:
     """Guard rails before a long run: every evaluation step's config valid, model ids well-formed,
     benchmarks known or written by the study."""
-    from .benchmarks import BENCHMARKS
     from .modelref import hub_id_problem
     from .evaluate import models_to_evaluate
     from .suite import items_file
+    from .tasks import BENCHMARKS
 
     embedded = _embedded_benchmarks()
     problems = []

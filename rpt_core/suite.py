@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .benchmarks.registry import BENCHMARKS
+from .tasks import BENCHMARKS
 from .items import Item, read_items
 
 
@@ -27,7 +27,7 @@ def load_suite(benchmarks: list, data_dir: str | Path | None = None,
     :func:`rpt_core.items.write_items`, e.g. the tiny world's test sets; ``items_dir`` may be a list
     of folders, searched in order). Repeats default to the registry's (1 for item files).
     """
-    from .benchmarks.loaders import load
+    from .tasks.loading import load
 
     items, repeats = {}, {}
     for entry in benchmarks:

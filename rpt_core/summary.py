@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .benchmarks.metrics import item_mean, upstream_scores
-from .benchmarks.registry import BENCHMARKS
+from .tasks.metrics import item_mean
+from .tasks.upstream import upstream_scores
+from .tasks import BENCHMARKS
 from .items import Item
 from .rewards.verdict import graded
 from .stats.passk import pass_at_k
@@ -27,7 +28,7 @@ def summarize(records: pd.DataFrame, ks: tuple[int, ...] = (1, 4, 16),
     no-answer rates, mean generated tokens, pass@k for each k <= repeats, and for benchmarks with a
     second try ``pass_rate_2`` (right on the first or second try, Aider's metric). With the suite's
     ``items``, benchmarks whose own harness reports another headline metric get it too
-    (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.benchmarks.metrics`).
+    (``upstream_metric``, ``upstream_score``: :mod:`rpt_core.tasks.upstream`).
 
     Every accuracy and rate is a percentage (0-100), the unit of every table, figure and Δ (pp) in
     the toolkit (:func:`rpt_core.stats.stratify.accuracy_table` likewise)."""

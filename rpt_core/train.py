@@ -184,37 +184,33 @@ def grpo_config(config: TrainConfig, rl: dict[str, Any], device: str):
 
 # ------------------------------------------------------------------------------------------------ data
 
-TINYWORLD_SETS = "tinyworld-"   # prefix of the tiny world's training sets (see training_items)
-
-
 def training_items(config: TrainConfig) -> list[Item]:
     """The run's training items: one set, or several mixed (the paper's mixed-domain run).
 
-    ``data.sets`` holds registered training-set names (``rpt list training``) or ``.jsonl`` files of
-    items, not both. ``tinyworld-<domain>`` names the RL prompts of the tiny world the published
-    bases were pretrained for (seed 0), built in memory: training on it needs no files. ``data.size`` caps each set (default 40,000 for one set, 13,333 per set in a
+    ``data.sets`` holds declared training-set names (``rpt list training``) or ``.jsonl`` files of
+    items, not both. A set built in memory (declared with a ``build`` hook, e.g. the tiny world's
+    ``tinyworld-<domain>`` RL prompts) needs no files and is not mixed with other kinds of sets.
+    ``data.size`` caps each set (default 40,000 for one set, 13,333 per set in a
     mix). Order: ``datasets``' shuffle with ``data.seed`` (``null`` keeps the source order); a mix is
     concatenated and shuffled again with the same seed, as the authors built theirs. ``seed: paper``
     is the authors' selection of a hub set: its ``paper_seed`` (math: the first 40K in source order),
     42 for a mix.
     """
-    from .benchmarks.training import MIXED_PAPER_SEED, load_training_set, mixed_training_set, shuffled, training_set
+    from .tasks import TRAINING_SETS
+    from .tasks.selection import MIXED_PAPER_SEED, load_training_set, mixed_training_set, shuffled, training_set
 
     data = config.data
     size = data.size or (40_000 if len(data.sets) == 1 else 13_333)
-    tiny = [name for name in data.sets if name.startswith(TINYWORLD_SETS)]
-    if data.seed == "paper" and (tiny or any(name.endswith(".jsonl") for name in data.sets)):
+    built = [name for name in data.sets if name in TRAINING_SETS and TRAINING_SETS[name].build is not None]
+    if data.seed == "paper" and (built or any(name.endswith(".jsonl") for name in data.sets)):
         raise ValueError(f"data.seed paper (the authors' selection) applies to registered hub training sets only, "
                          f"not {data.sets}; give an integer seed or null")
-    if tiny:
-        from .tinyworld.world import DOMAINS, build_world
-
-        unknown = sorted({n.removeprefix(TINYWORLD_SETS) for n in tiny} - set(DOMAINS))
-        if unknown or len(tiny) != len(data.sets):
-            raise ValueError(f"data.sets {data.sets}: tiny-world sets are {', '.join(TINYWORLD_SETS + d for d in DOMAINS)}, "
+    if built:
+        if len(built) != len(data.sets):
+            in_memory = [n for n, t in TRAINING_SETS.items() if t.build is not None]
+            raise ValueError(f"data.sets {data.sets}: in-memory sets ({', '.join(in_memory)}) are "
                              "not mixed with other sets")
-        world = build_world(seed=0)
-        parts = [shuffled(world.train[n.removeprefix(TINYWORLD_SETS)], data.seed)[:size] for n in tiny]
+        parts = [shuffled(TRAINING_SETS[n].build(), data.seed)[:size] for n in built]
         return parts[0] if len(parts) == 1 else shuffled([item for part in parts for item in part], data.seed)
     files = [name for name in data.sets if name.endswith(".jsonl")]
     if files and len(files) != len(data.sets):
@@ -453,7 +449,7 @@ def train(config: TrainConfig) -> TrainResult:
     """
     from transformers import AutoTokenizer
 
-    from .benchmarks.training import training_set_hash
+    from .tasks.selection import training_set_hash
 
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

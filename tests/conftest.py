@@ -58,7 +58,7 @@ def fixture_items() -> dict[str, list[Item]]:
     """Real-schema fixture items of one benchmark per domain, through the real loaders."""
     from pathlib import Path
 
-    from rpt_core.benchmarks import load
+    from rpt_core.tasks.loading import load
 
     data = Path(__file__).parent / "fixtures" / "benchmarks"
     return {name: load(name, data_dir=data, limit=2) for name in ("gsm8k", "mbpp", "pubmedqa")}

@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rpt_core.benchmarks import BENCHMARKS, TEMPLATES, BenchmarkUnavailable, SubsetMissing, list_benchmarks, load
-from rpt_core.benchmarks.loaders import NORMALIZERS, decode_test_cases, markdown_table
+from rpt_core.tasks import BENCHMARKS, BenchmarkUnavailable, SubsetMissing, list_benchmarks
+from rpt_core.tasks.livecodebench import decode_test_cases
+from rpt_core.tasks.loading import load
+from rpt_core.tasks.tabfact import markdown_table
 from rpt_core.items import Item
 from rpt_core.rewards import KINDS, check_input, verify, verify_many
 
@@ -24,7 +26,7 @@ def test_registry_has_the_16_benchmarks_declared_as_data():
     assert list(BENCHMARKS) == NAMES
     for name, spec in BENCHMARKS.items():
         assert spec.name == name and spec.domain in ("math", "code", "knowledge")
-        assert spec.prompt in TEMPLATES and spec.normalizer in NORMALIZERS
+        assert isinstance(spec.prompt, str) and spec.prompt and callable(spec.normalize)
         assert set(spec.verifier_kinds) <= set(KINDS)
         assert spec.repeats == (16 if name in ("aime2024", "amc2023") else 1)
 
@@ -143,7 +145,7 @@ def test_bigcodebench_runs_in_its_own_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("RPT_ENV_BIGCODEBENCH", str(tmp_path / "absent" / "python"))
     missing = verify(item.kind, fence(item.metadata["canonical_solution"]), item.reference)
     assert missing.reason == "sandbox_error" and "make bigcodebench-env" in missing.detail
-    from rpt_core.rewards.environments import Environment, EnvironmentMissing
+    from rpt_core.tasks.environment import Environment, EnvironmentMissing
     (tmp_path / "half" / "bin").mkdir(parents=True)
     (tmp_path / "half" / "bin" / "python").symlink_to(sys.executable)
     half_built = Environment("bigcodebench", "bigcodebench-env", "r.txt", tmp_path / "half" / "bin" / "python")
@@ -233,7 +235,7 @@ def test_usaco_without_hidden_tests_is_an_error_unless_samples_are_chosen(tmp_pa
 
 
 def test_legalbench_prompt_is_not_downloaded_offline(tmp_path, monkeypatch):
-    from rpt_core.benchmarks.loaders import legalbench_prompt
+    from rpt_core.tasks.legalbench import task_prompt as legalbench_prompt
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: pytest.fail("downloaded while offline"))
@@ -299,8 +301,8 @@ def test_pubmedqa_every_published_layout_gives_the_official_test_set(tmp_path):
 
     import pyarrow as pa
     import pyarrow.parquet as pq
-    from rpt_core.benchmarks.loaders import pubmedqa_test_ids
-    assert len(pubmedqa_test_ids()) == 500
+    from rpt_core.tasks.pubmedqa import official_test_ids
+    assert len(official_test_ids()) == 500
     qiaojin = load("pubmedqa", data_dir=FIXTURES)
     entry = lambda item, decision: {  # noqa: E731  (the GitHub repository's ori_pqal.json schema)
         "QUESTION": item.prompt.split("Question: ")[1].split("\n")[0], "CONTEXTS": ["a", "b"], "LABELS": ["A", "B"],
@@ -411,7 +413,7 @@ def test_unknown_benchmark():
 
 
 def test_upstream_metrics_match_their_definitions():
-    from rpt_core.benchmarks.metrics import balanced_accuracy, f1
+    from rpt_core.tasks.metrics import balanced_accuracy, f1
     assert balanced_accuracy(["a", "a", "b"], ["a", "b", "b"]) == pytest.approx(0.75)
     golds, predicted = ["a", "a", "a", "b"], ["a", "a", "b", None]  # None: no answer ("missing")
     assert f1(golds, predicted) == pytest.approx((0.8 * 3 + 0.0 * 1) / 4)  # sklearn average="weighted"
@@ -444,8 +446,8 @@ def test_summary_carries_each_benchmarks_own_metric_next_to_pass_at_1():
 def test_check_data_counts_items_and_runs_shipped_reference_solutions(tmp_path, capsys):
     import shutil
 
-    from rpt_core.benchmarks.check import check_benchmark
     from rpt_core.cli import main
+    from rpt_core.tasks.check import check_benchmark
     shutil.copytree(FIXTURES / "polyglot", tmp_path / "polyglot")
     example = tmp_path / "polyglot" / "python" / "exercises" / "practice" / "pair-sum" / ".meta" / "example.py"
     example.write_text(example.read_text().replace("return", "return 1 +", 1))
@@ -464,8 +466,9 @@ def test_bigcodebench_environment_passes_canonical_solutions_that_plot_and_write
     """In the built BigCodeBench environment (make bigcodebench-env, about 25 minutes on 2 cores, so
     not built by make test: skipped without it), canonical solutions of tasks that plot with
     matplotlib and seaborn and write files pass in the sandbox, as `rpt check-data` runs them."""
-    from rpt_core.benchmarks.check import check_benchmark
-    from rpt_core.rewards.environments import EnvironmentMissing, python_for
+    from rpt_core.tasks import python_for
+    from rpt_core.tasks.check import check_benchmark
+    from rpt_core.tasks.environment import EnvironmentMissing
     try:
         python_for("bigcodebench")
     except EnvironmentMissing as exc:

@@ -201,7 +201,7 @@ class Scripted:
 
 
 def test_second_try_with_the_test_output_gives_pass_rate_2(tmp_path):
-    from rpt_core.benchmarks import load
+    from rpt_core.tasks.loading import load
     items = load("polyglot", data_dir=FIXTURES)
     solutions = {i.metadata["solution_file"]: i.metadata["canonical_solution"] for i in items}
 
@@ -237,23 +237,27 @@ def test_verdicts_are_cached_and_a_version_bump_regrades_that_benchmark_only(hf,
 
     from rpt_core import evaluate as evaluation
     from rpt_core import records as record_store
-    from rpt_core.benchmarks import BENCHMARKS, load
     from rpt_core.records import stale
+    from rpt_core.tasks import TASKS
+    from rpt_core.tasks.loading import load
     suite = {"tabfact": load("tabfact", data_dir=FIXTURES), "gsm8k": load("gsm8k", data_dir=FIXTURES)}
     plan = Plan(suite, {"tabfact": 1, "gsm8k": 1}, SAMPLING)
     first = evaluate(hf, plan, tmp_path)
-    assert set(first["benchmark_version"]) == {"tabfact@1", "gsm8k@1"}
+    versions = {n: f"{n}@{TASKS[n].version}" for n in ("tabfact", "gsm8k")}
+    assert set(first["benchmark_version"]) == set(versions.values())
     graded = []
     real = evaluation.verify_many
     monkeypatch.setattr(evaluation, "verify_many", lambda triples, workers, **kw: graded.extend(triples) or real(triples, workers, **kw))
     monkeypatch.setattr(record_store, "verify_many", evaluation.verify_many)   # regrade verifies through the same counter
     pd.testing.assert_frame_equal(evaluate(hf, plan, tmp_path), first)
     assert graded == []  # every verdict came from the store
-    monkeypatch.setitem(BENCHMARKS, "tabfact", dataclasses.replace(BENCHMARKS["tabfact"], version="2"))
+    changed = dataclasses.replace(TASKS["tabfact"], options={"changed": True})   # new content, new version
+    assert changed.version != TASKS["tabfact"].version
+    monkeypatch.setitem(TASKS, "tabfact", changed)
     assert stale(first).tolist() == (first["benchmark"] == "tabfact").tolist()
     second = evaluate(hf, plan, tmp_path)
     assert len(graded) == len(suite["tabfact"])
-    assert set(second["benchmark_version"]) == {"tabfact@2", "gsm8k@1"}
+    assert set(second["benchmark_version"]) == {f"tabfact@{changed.version}", versions["gsm8k"]}
     lookup = {f"{b}/{i.id}": i for b, items in suite.items() for i in items}
     graded.clear()
     new, _ = regrade(first, lookup, only_stale=True)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from rpt_core.benchmarks.quiz import BENCHMARK, OPERANDS, SHOTS, TRAINING_SET, build_quiz, quiz_messages, write_quiz
+from rpt_core.tasks.quiz import BENCHMARK, OPERANDS, SHOTS, TRAINING_SET, build_quiz, quiz_messages, write_quiz
 from rpt_core.modelref import hub_id_problem
 from rpt_core.suite import items_file, load_suite
 from rpt_core.items import Item, write_items
@@ -72,3 +72,18 @@ def test_study_checks_accept_the_quiz_and_installed_gguf_references(tmp_path):
     assert check_study(study) == []  # arith_quiz is written by the study's data step, not yet here
     evaluate_step = next(s for s in study.steps if s.name == "evaluate-base")
     assert evaluate_step.params["items_dir"] == "runs/smollm/realtasks/test"
+
+
+def test_embedded_sets_are_declared_with_the_sizes_their_writers_use():
+    """The planner's sizes of the sets a study writes come from their declarations, which match
+    what the writers produce by default (quiz, real tasks, tiny world)."""
+    from rpt_core.study import _embedded_benchmarks
+    from rpt_core.tasks import EMBEDDED
+    from rpt_core.tasks.realtasks import SIZES
+    from rpt_core.tinyworld.world import BENCHMARKS as TINY, Sizes
+    assert EMBEDDED[BENCHMARK].size == len(build_quiz()["test"]) == 100
+    assert all(EMBEDDED[name].size == size["test"] for name, size in SIZES.items())
+    assert {n: EMBEDDED[n].size for n in TINY} == {n: Sizes().test_small if b.small else Sizes().test
+                                                    for n, b in TINY.items()}
+    assert _embedded_benchmarks()[BENCHMARK] == ("math", 100, 1)
+    assert _embedded_benchmarks()["tiny_math_chain"] == ("math", Sizes().test_small, 8)

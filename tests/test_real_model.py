@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from rpt_core.benchmarks import load
+from rpt_core.tasks.loading import load
 from rpt_core.evaluate import Plan, evaluate
 from rpt_core.generate import Sampling, load_generator, model_fingerprint
 from rpt_core.modelref import ModelReferenceError, gguf_path, resolve_model

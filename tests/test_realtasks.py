@@ -3,7 +3,7 @@ set's solved examples accepted by the verifier that grades it."""
 
 import pytest
 
-from rpt_core.benchmarks.realtasks import SETS, SIZES, _FUNCTIONS, build_set, task_messages, write_sets
+from rpt_core.tasks.realtasks import SETS, SIZES, _FUNCTIONS, build_set, task_messages, write_sets
 from rpt_core.items import read_items
 from rpt_core.rewards import verify, verify_many
 

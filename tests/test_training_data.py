@@ -8,12 +8,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rpt_core.benchmarks import (TRAINING_SETS, BenchmarkUnavailable, TrainingSetSpec, TrainingSetUnavailable,
-                                 load_training_set, mixed_training_set, training_set_hash)
-from rpt_core.benchmarks.training import (CODE_INSTRUCTION, DOMAIN_ALIASES, KEEP, MATH_INSTRUCTION, MLVR_INSTRUCTION,
-                                          MLVR_SYSTEM_PROMPT, NORMALIZERS, parse_tests, training_set)
+from rpt_core.tasks import TRAINING_SETS as ALL_TRAINING_SETS
+from rpt_core.tasks import BenchmarkUnavailable, Task, TrainingSetUnavailable
+from rpt_core.tasks.code_100k_rl import CODE_INSTRUCTION, parse_tests
+from rpt_core.tasks.eurus_2_math_100k import MATH_INSTRUCTION
+from rpt_core.tasks.mlvr_100k_rl import MLVR_INSTRUCTION, MLVR_SYSTEM_PROMPT
+from rpt_core.tasks.selection import (DOMAIN_ALIASES, load_training_set, mixed_training_set, training_set,
+                                      training_set_hash)
 from rpt_core.items import Item, write_items
 from rpt_core.rewards import KINDS, check_input, verify
+
+TRAINING_SETS = {n: t for n, t in ALL_TRAINING_SETS.items() if t.build is None}   # the paper's, read from the hub
 
 FIXTURES = Path(__file__).parent / "fixtures" / "training"
 NAMES = ["eurus-2-math-100k", "code-100k-rl", "mlvr-100k-rl"]
@@ -32,12 +37,13 @@ def load(name, **kwargs):
 
 def test_registry_declares_the_three_sets():
     assert list(TRAINING_SETS) == NAMES
-    assert {s.hub_id for s in TRAINING_SETS.values()} == {f"uiuc-kang-lab/{n}" for n in NAMES}
+    assert all(t.build is not None for n, t in ALL_TRAINING_SETS.items() if n not in NAMES)  # the rest: in memory
+    assert {s.source.path for s in TRAINING_SETS.values()} == {f"uiuc-kang-lab/{n}" for n in NAMES}
     assert [TRAINING_SETS[n].domain for n in NAMES] == ["math", "code", "knowledge"]
     for spec in TRAINING_SETS.values():
-        assert isinstance(spec, TrainingSetSpec) and spec.split == "train" and spec.size == 40_000
+        assert isinstance(spec, Task) and spec.split == "train" and spec.size == 40_000
         assert set(spec.verifier_kinds) <= set(KINDS)
-        assert spec.normalizer in NORMALIZERS and spec.keep in KEEP
+        assert callable(spec.normalize) and callable(spec.keep)
     assert TRAINING_SETS["eurus-2-math-100k"].paper_seed is None  # the authors took the first 40K in order
     assert TRAINING_SETS["code-100k-rl"].mixed_data_sources == ("eurus",)
     assert {a: training_set(a).name for a in DOMAIN_ALIASES} == dict(zip(["math", "code", "knowledge"], NAMES))

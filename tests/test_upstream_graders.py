@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from rpt_core.benchmarks import BENCHMARKS, load
-from rpt_core.benchmarks import loaders
-from rpt_core.benchmarks.metrics import upstream_scores
+from rpt_core.tasks import BENCHMARKS, livecodebench
+from rpt_core.tasks.bigcodebench import RUNNER as BIGCODEBENCH_RUNNER
+from rpt_core.tasks.loading import load
+from rpt_core.tasks.upstream import upstream_scores
 from rpt_core.rewards import verify
 
 FIXTURES = Path(__file__).parent / "fixtures" / "benchmarks"
@@ -24,7 +25,7 @@ def fence(code: str) -> str:
 def normalized(name: str, rows: list[dict], **options):
     spec = BENCHMARKS[name]
     spec = type(spec)(**{**spec.__dict__, "options": {**spec.options, **options}})
-    return loaders.NORMALIZERS[spec.normalizer](spec, rows)
+    return spec.normalize(spec, rows)
 
 
 # ---------------------------------------------------------------------------------- HumanEval
@@ -79,7 +80,7 @@ def test_bigcodebench_runs_only_its_test_cases(bigcodebench):
                  "class MyTests(unittest.TestCase):\n    def test_mine(self):\n        self.assertEqual(task_func(''), 1)\n")
     assert verify("code_tests", fence(own_tests), bigcodebench.reference).correct           # upstream: pass
     no_test_cases = dict(bigcodebench.reference, tests=BIGCODEBENCH_ROW["test"].replace("TestCases", "Other")
-                         + loaders.BIGCODEBENCH_RUNNER)
+                         + BIGCODEBENCH_RUNNER)
     assert not verify("code_tests", fence(own_tests), no_test_cases).correct                 # upstream: fail
 
 
@@ -108,7 +109,7 @@ def test_livecodebench_stdin_runs_as_its_harness_does():
 
 
 def test_livecodebench_functional_cases_each_have_their_time_and_a_trailing_newline_fails(monkeypatch):
-    monkeypatch.setattr(loaders, "LCB_CASE_SECONDS", 1)
+    monkeypatch.setattr(livecodebench, "CASE_SECONDS", 1)
     functional = load("livecodebench", data_dir=FIXTURES)[1]
     cases = len(functional.reference["tests"].split("_CASES = ", 1)[1].split("\n", 1)[0].split("), ("))
     assert functional.reference["time_limit_s"] == 2 * cases + 5     # (alarm + 1) per case + 5, as its join

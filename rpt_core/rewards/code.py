@@ -7,7 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from dataclasses import fields, replace
 
-from .environments import EnvironmentMissing, python_for
+from ..tasks.environment import EnvironmentMissing
 from .extract import CODE_EXTRACTORS
 from .sandbox import Execution, Limits, execute
 from .verdict import VERSION, Verdict
@@ -71,7 +71,7 @@ def verify_code_tests(completion: str, reference: dict, limits: Limits = Limits(
     namespace (MBPP-style assert lines, or HumanEval's ``check`` called as ``check(<entry_point>)``).
     With ``module`` the program is saved as that module and the tests import it, next to the
     helper ``files`` (Exercism test files). ``environment`` names the interpreter of
-    :mod:`rpt_core.rewards.environments` the code runs with; a missing one gives ``sandbox_error``.
+    :mod:`rpt_core.tasks.environment` the code runs with; a missing one gives ``sandbox_error``.
     With ``feedback`` a failure's detail ends with the tail of the test output (for a second try).
     Correct iff every test passes.
     """
@@ -80,6 +80,7 @@ def verify_code_tests(completion: str, reference: dict, limits: Limits = Limits(
     if problem:
         return problem
     try:
+        from ..tasks import python_for
         python = python_for(reference.get("environment"))
     except EnvironmentMissing as exc:
         return Verdict(False, program, "sandbox_error", name, str(exc))
@@ -140,7 +141,7 @@ COMPARES = {"tokens": None, "lines_decimal": _same_lines_decimal, "stripped_exac
 # How a stdin program is run. ``script``: as ``__main__``, a non-zero exit is a runtime error. The
 # others run it the way a benchmark's own judge does (the program's text executed in a fresh
 # ``__main__`` namespace): ``lcb`` ignores ``SystemExit`` whatever its code (LiveCodeBench),
-# ``usaco`` makes any ``SystemExit``, ``exit()`` or ``quit()`` a runtime error (USACOBench).
+# ``exit_is_error`` makes any ``SystemExit``, ``exit()`` or ``quit()`` a runtime error (USACOBench).
 _DRIVER = """import sys as _sys
 _source = {source!r}
 try:
@@ -150,7 +151,7 @@ except SystemExit as _exit:
 """
 _ON_EXIT = {
     "lcb": "    pass",
-    "usaco": "    _sys.stdout.flush()\n    print(f'SystemExit({_exit.code!r}): a runtime error for this judge', file=_sys.stderr)\n"
+    "exit_is_error": "    _sys.stdout.flush()\n    print(f'SystemExit({_exit.code!r}): a runtime error for this judge', file=_sys.stderr)\n"
              "    _sys.exit(1)",
 }
 DRIVERS = ("script", *_ON_EXIT)

@@ -85,9 +85,10 @@ def lcb_code(completion: str) -> str | None:
     return "\n".join(lines[fences[-2] + 1:fences[-1]]).strip("\n") or None
 
 
-def usaco_code(completion: str) -> str | None:
-    """USACOBench's own extraction, followed on purpose: from the first ```` ```python ```` (case
-    sensitive) to the next fence; without both, the whole response is the program."""
+def first_python_fence(completion: str) -> str | None:
+    """Extractor ``first_python_fence`` (USACOBench's own extraction, followed on purpose): from the
+    first ```` ```python ```` (case sensitive) to the next fence; without both, the whole response
+    is the program."""
     start = completion.find("```python")
     end = completion.find("```", start + len("```python")) if start >= 0 else -1
     if start < 0 or end < 0:
@@ -95,7 +96,7 @@ def usaco_code(completion: str) -> str | None:
     return completion[start + len("```python"):end]
 
 
-CODE_EXTRACTORS = {"last_block": code_block, "lcb": lcb_code, "usaco": usaco_code}
+CODE_EXTRACTORS = {"last_block": code_block, "lcb": lcb_code, "first_python_fence": first_python_fence}
 
 
 def _last(pattern: str, text: str, flags=re.IGNORECASE) -> str | None:

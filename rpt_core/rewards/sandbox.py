@@ -298,7 +298,7 @@ def execute(mode: str, files: dict[str, str], stdin: str = "", limits: Limits = 
     in its own namespace, like a test file next to the solution file (other ``files`` are
     importable helpers). Without it, the tests run in the solution's namespace.
     python: the interpreter to run the code with (a benchmark's own environment, see
-    :mod:`rpt_core.rewards.environments`); default: this one.
+    :mod:`rpt_core.tasks.environment`); default: this one.
     Thread-safe. Never raises for anything the program does; harness failures give
     ``sandbox_error``.
     """

@@ -6,7 +6,7 @@ are generated (math, code) or built from fact packages on PyPI (knowledge, ``cou
 ``periodictable``), so a study needs no hub access, and their difficulty was chosen by measuring
 SmolLM2-135M-Instruct first (``params/smollm-base.yaml``; the table is in README).
 
-Every set is asked the same way as :mod:`rpt_core.benchmarks.quiz`: the instruction as the system
+Every set is asked the same way as :mod:`rpt_core.tasks.quiz`: the instruction as the system
 message, two solved examples as earlier chat turns, then the question; every answer is one
 ``ANSWER:`` line. The examples fix the format; being right stays the model's own work.
 
@@ -25,7 +25,8 @@ Splits. Each item has a key (its question); a seeded hash of the key sends ``tes
 key space to the held-out set (benchmark ``<set>``) and the rest to the RL prompts (training set
 ``<set>_train``), so no test question is ever an RL prompt. Knowledge facts are finite: each key is
 one fact, so RL on capitals never sees a test country. Deterministic in ``(seed, sizes)``; bump
-:data:`VERSION` when a change alters items.
+:data:`VERSION` (the items' ``set_version``) when a change alters items. The task version
+(:attr:`rpt_core.tasks.task.Task.version`) hashes this file, so any change makes earlier verdicts stale.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import Callable
 
 from ..atomic import write_atomic
 from ..items import Item, write_items
+from .task import Source, Task
 
 VERSION = 1
 INSTRUCTION = "End with ANSWER: <answer>."
@@ -307,5 +309,9 @@ def write_sets(out_dir: str | Path, sizes: dict[str, dict], seed: int = 0) -> Pa
     write_atomic(root / "realtasks.json", json.dumps({"version": VERSION, "seed": seed, "sizes": sizes}, indent=1))
     return root
 
+
+# The held-out test sets as declared tasks (written by a study step, read from their item files).
+TASKS = tuple(Task(name, SETS[name].domain, Source("embedded", __name__), size["test"], 1, INSTRUCTION, SETS[name].kind,
+                   role="embedded", module=__name__) for name, size in SIZES.items())
 
 __all__ = ["INSTRUCTION", "SETS", "SIZES", "TaskSet", "VERSION", "build_set", "task_messages", "write_sets"]

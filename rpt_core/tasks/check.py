@@ -1,9 +1,9 @@
 """``rpt check-data``: is a benchmark's data complete, and does its grading accept the reference
 solutions that upstream ships?
 
-For each benchmark: load it (local copy or hub), compare the item count with the registry's size,
-note dropped subsets, and run every shipped reference solution (MBPP, HumanEval, BigCodeBench,
-USACO, Polyglot) through the verifier, listing the failures. Nothing is generated.
+For each declared benchmark: load it (local copy or hub), compare the item count with its declared
+size, note dropped subsets, and run every reference solution its items carry (metadata
+``canonical_solution``) through the verifier, listing the failures. Nothing is generated.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from ..errors import UnknownName
 from ..rewards import verify_many
-from .loaders import BenchmarkUnavailable, SubsetMissing, load
-from .registry import BENCHMARKS
+from . import BENCHMARKS
+from .loading import load
+from .readers import BenchmarkUnavailable, SubsetMissing
 
 
 @dataclass
@@ -44,8 +45,8 @@ def check_benchmark(name: str, data_dir=None, solutions: bool = True, workers: i
     """Load benchmark ``name`` and (with ``solutions``) grade its shipped reference solutions."""
     if name not in BENCHMARKS:
         raise UnknownName(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
-    spec = BENCHMARKS[name]
-    check = DataCheck(name, "ok", expected=spec.size)
+    task = BENCHMARKS[name]
+    check = DataCheck(name, "ok", expected=task.size)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", SubsetMissing)
@@ -56,8 +57,8 @@ def check_benchmark(name: str, data_dir=None, solutions: bool = True, workers: i
         return check
     check.notes += [str(w.message) for w in caught if issubclass(w.category, SubsetMissing)]
     check.items = len(items)
-    if spec.size is not None and len(items) != spec.size:
-        check.notes.append(f"{len(items)} items, expected {spec.size}")
+    if task.size is not None and len(items) != task.size:
+        check.notes.append(f"{len(items)} items, expected {task.size}")
     with_solution = [i for i in items if i.metadata.get("canonical_solution")] if solutions else []
     if with_solution:
         verdicts = verify_many([(i.kind, _fenced(i.metadata["canonical_solution"]), i.reference)

@@ -1,6 +1,6 @@
 """An arithmetic quiz in a few-shot chat: the in-domain RL task for a real small instruct model.
 
-    >>> from rpt_core.benchmarks.quiz import build_quiz
+    >>> from rpt_core.tasks.quiz import build_quiz
     >>> quiz = build_quiz(seed=0, train=400, test=100)
     >>> [m["role"] for m in quiz["test"][0].messages]
     ['system', 'user', 'assistant', 'user', 'assistant', 'user']
@@ -22,7 +22,9 @@ every position on a CPU.
 
 Splits. A problem's key is its expression (``58 - 23``); a seeded hash of the key puts 20% of the
 key space in ``test`` and the rest in ``train``, so no test problem is ever a training prompt.
-Deterministic in ``(seed, train, test)``; bump :data:`QUIZ_VERSION` when a change alters items.
+Deterministic in ``(seed, train, test)``. The task version (:attr:`rpt_core.tasks.task.Task.version`)
+hashes this file, so any change here makes earlier verdicts stale; :data:`QUIZ_VERSION` only stamps
+``quiz.json``.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 
 from ..atomic import write_atomic
 from ..items import Item, write_items
+from .task import Source, Task
 
 QUIZ_VERSION = 1
 BENCHMARK = "arith_quiz"              # the held-out test set
@@ -42,6 +45,7 @@ INSTRUCTION = "End with ANSWER: <number>."   # the system message
 # The solved examples shown before every question (earlier chat turns), one per operation.
 SHOTS = (("What is 3 + 4?", "3 + 4 = 7.\nANSWER: 7"), ("What is 15 - 9?", "15 - 9 = 6.\nANSWER: 6"))
 OPERANDS = {"a": (2, 30), "b": (2, 20)}   # inclusive ranges
+TEST_SIZE, TRAIN_SIZE = 100, 400          # the default sizes of the two splits
 
 
 def quiz_messages(question: str) -> list[dict]:
@@ -64,7 +68,7 @@ def _split(seed: int, key: str) -> str:
     return "test" if bucket < 2 else "train"
 
 
-def build_quiz(seed: int = 0, train: int = 400, test: int = 100) -> dict[str, list[Item]]:
+def build_quiz(seed: int = 0, train: int = TRAIN_SIZE, test: int = TEST_SIZE) -> dict[str, list[Item]]:
     """``{"train": [...], "test": [...]}``: ``train`` RL prompts (benchmark :data:`TRAINING_SET`) and
     ``test`` held-out items (benchmark :data:`BENCHMARK`), distinct problems, none in both."""
     if train < 1 or test < 1:
@@ -87,7 +91,7 @@ def build_quiz(seed: int = 0, train: int = 400, test: int = 100) -> dict[str, li
     raise ValueError(f"cannot draw {quotas} distinct quiz problems from the operand ranges {OPERANDS}")
 
 
-def write_quiz(out_dir: str | Path, seed: int = 0, train: int = 400, test: int = 100) -> Path:
+def write_quiz(out_dir: str | Path, seed: int = 0, train: int = TRAIN_SIZE, test: int = TEST_SIZE) -> Path:
     """Write ``<out_dir>/test/arith_quiz.jsonl``, ``<out_dir>/train/arith_quiz_train.jsonl`` and
     ``quiz.json`` (version, seed, sizes, instruction, examples); each file atomically."""
     root = Path(out_dir)
@@ -99,5 +103,9 @@ def write_quiz(out_dir: str | Path, seed: int = 0, train: int = 400, test: int =
     write_atomic(root / "quiz.json", json.dumps(meta, indent=1))
     return root
 
+
+# The held-out test set as a declared task (written by a study step, read from its item file).
+TASKS = (Task(BENCHMARK, "math", Source("embedded", __name__), TEST_SIZE, 1, INSTRUCTION, "math", role="embedded",
+              module=__name__),)
 
 __all__ = ["BENCHMARK", "QUIZ_VERSION", "SHOTS", "TRAINING_SET", "build_quiz", "quiz_messages", "write_quiz"]
