@@ -53,7 +53,7 @@ def small_study(root: Path, broken: bool = False) -> dict:
             "params": {"seed": 0}, "workers": 2,
             "steps": [
                 {"name": "train", "notebook": "train", "params": {"name": "tiny-rl", "train": train}},
-                {"name": "evaluate", "notebook": "evaluate",
+                {"name": "evaluate", "notebook": "evaluate", "kind": "evaluate",
                  "params": {"models": models, "checkpoints_of": ["tiny-rl"],
                             "benchmarks": benchmarks, "items_dir": str(root / "items"),
                             "sampling": {"temperature": 1.0, "top_p": 1.0, "max_new_tokens": 8, "seed": 0}}},
@@ -191,14 +191,20 @@ def test_bad_study_files_name_the_field(tmp_path):
               "repeated: ['a']"),
              ({"study": "s", "steps": [{"name": "t", "notebook": "train",
                                         "params": {"train": {"model": {"path": "m"}, "data": {"sets": ["x.jsonl"]},
-                                                             "algorithm": "ppo"}}}]}, "algorithm: 'ppo' is not allowed")]
+                                                             "algorithm": "ppo"}}}]}, "algorithm: 'ppo' is not allowed"),
+             ({"study": "s", "steps": [{"name": "a", "notebook": "train", "kind": "evalute"}]},
+              "steps[0].kind: unknown step kind 'evalute'; allowed: notebook, evaluate"),
+             ({"study": "s", "steps": [{"name": "a", "notebook": "train", "kind": "evaluate"}]},
+              "step 'a': kind: evaluate, but train.ipynb does not declare every evaluation config field"),
+             ({"study": "s", "steps": [{"name": "e", "notebook": "evaluate"}]},
+              "step 'e': kind: evaluate.ipynb takes an evaluation config: declare the step 'kind: evaluate'")]
     evaluate = {"models": [{"name": "m", "path": "models/tinyworld/tiny-s"}], "benchmarks": ["humaneval"]}
     for change, message in [({"backend": "vlm"}, "step 'e': backend: 'vlm' is not allowed; allowed: hf, vllm"),
                             ({"shard": "banana"}, "step 'e': shard: 'banana' must look like i/n"),
                             ({"sampling": {"temperature": -3}}, "step 'e': sampling.temperature: -3: must be >= 0"),
                             ({"threads": "two"}, "step 'e': threads: 'two': expected int | null"),
                             ({"benchmarks": ["gsm9k"]}, "step 'e': benchmarks[0].name: unknown benchmark 'gsm9k'")]:
-        cases.append(({"study": "s", "steps": [{"name": "e", "notebook": "evaluate", "params": {**evaluate, **change}}]},
+        cases.append(({"study": "s", "steps": [{"name": "e", "notebook": "evaluate", "kind": "evaluate", "params": {**evaluate, **change}}]},
                       message))
     for raw, message in cases:
         path = tmp_path / "s.yaml"
@@ -219,7 +225,7 @@ def test_evaluate_notebook_parameters_are_the_eval_config_fields():
     declared = set(notebook_parameters(NOTEBOOKS_DIR / "evaluate.ipynb")) - {"run_dir", "work_dir", "step"}
     assert declared == {f.name for f in fields(EvalConfig)} - {"out_dir", "work_dir"}
     study = load_study({"study": "s", "work_dir": "w", "params": {"threads": 1},
-                        "steps": [{"name": "e", "notebook": "evaluate",
+                        "steps": [{"name": "e", "notebook": "evaluate", "kind": "evaluate",
                                    "params": {"checkpoints_of": ["run"], "benchmarks": [{"name": "humaneval", "limit": 2}]}}]})
     injected = step_parameters(study, study.steps[0], Path("r"))
     assert injected["models"] == [] and injected["threads"] == 1 and injected["shard"] == "0/1"
@@ -284,7 +290,7 @@ def test_cli_validate_and_dry_run(tmp_path, capsys):
 
 def _record(args):
     run_dir, writer = args
-    from rpt_core.study import record_key_numbers
+    from rpt_core.layout import record_key_numbers
 
     for i in range(20):
         record_key_numbers(run_dir, **{f"writer {writer} number {i}": float(i)})
@@ -293,7 +299,7 @@ def _record(args):
 def test_key_numbers_from_parallel_steps_are_all_kept(tmp_path):
     import multiprocessing
 
-    from rpt_core.study import read_key_numbers
+    from rpt_core.layout import read_key_numbers
 
     with multiprocessing.get_context("fork").Pool(4) as pool:
         pool.map(_record, [(tmp_path, w) for w in range(4)])
@@ -302,7 +308,7 @@ def test_key_numbers_from_parallel_steps_are_all_kept(tmp_path):
 
 
 def test_heartbeat_shows_the_running_cell_and_its_progress_bar(tmp_path, capsys):
-    from rpt_core.study import Heartbeat, notebook_progress
+    from rpt_core.study.run import Heartbeat, notebook_progress
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("run()"), nbformat.v4.new_code_cell("y")]
