@@ -79,7 +79,7 @@ def run_study(study: Study, reports_root: str | Path = "reports", run_id: str | 
     """
     import papermill
 
-    from ..report import write_run
+    from ..report_index import write_run
     from ..reuse import StepStore, code_version, snapshot, step_key, written
 
     unknown = sorted(set(force) - {s.name for s in study.steps})
