@@ -12,7 +12,7 @@
     rpt compare RUN_A RUN_B        two runs side by side: what changed, key numbers, accuracies, conclusions
     rpt submit STUDY [--shards N]  the study on Slurm: evaluation shards as array jobs, then rpt run after them
     rpt shard STUDY STEP i/n       one shard of an evaluation step (what the array tasks run)
-    rpt report                     rebuild every run's README, run page (index.html) and reports/index.{md,html}
+    rpt report [--rewrite]         reports/index.{md,html}, and the README and page of runs lacking them (all: --rewrite)
 """
 
 from __future__ import annotations
