@@ -55,6 +55,8 @@ STEP_KINDS = {"notebook": "params passed as the notebook declares them (the defa
 
 @dataclass(frozen=True)
 class Step:
+    """One step of a study after fan-out: a notebook, the params injected into it, and its kind."""
+
     name: str
     notebook: str                        # name under notebooks/ (without .ipynb) or a path
     params: dict = field(default_factory=dict)
@@ -69,6 +71,8 @@ class Step:
 
 @dataclass(frozen=True)
 class Study:
+    """A validated study file: its steps in order, the shared params and the ``work_dir`` of its caches."""
+
     name: str
     steps: list[Step]
     work_dir: str
@@ -147,7 +151,7 @@ def read_study(path: str | Path | dict, overrides: dict | None = None, params: d
         require(not extra, source, f"{where}.{extra[0] if extra else ''}",
                "unknown field; allowed: name, notebook, kind, params, foreach, parallel")
         kind = entry.get("kind", "notebook")
-        require(kind in STEP_KINDS, source, f"{where}.kind",
+        require(isinstance(kind, str) and kind in STEP_KINDS, source, f"{where}.kind",
                f"unknown step kind {kind!r}; allowed: {', '.join(STEP_KINDS)}")
         require(entry.get("parallel") is None or isinstance(entry["parallel"], str), source, f"{where}.parallel",
                "must be a group name: consecutive steps of the same group run at the same time")
