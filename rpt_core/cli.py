@@ -12,7 +12,7 @@
     rpt compare RUN_A RUN_B        two runs side by side: what changed, key numbers, accuracies, conclusions
     rpt submit STUDY [--shards N]  the study on Slurm: evaluation shards as array jobs, then rpt run after them
     rpt shard STUDY STEP i/n       one shard of an evaluation step (what the array tasks run)
-    rpt report                     rebuild every run's README, run page (index.html) and reports/index.{md,html}
+    rpt report [--rewrite]         reports/index.{md,html}, and the README and page of runs lacking them (all: --rewrite)
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(plan(study))
         return 0
     if args.print_step:
-        from .study import step_parameters
+        from .study.run import step_parameters
 
         step = next((s for s in study.steps if s.name == args.print_step), None)
         if step is None:
@@ -339,9 +339,9 @@ def cmd_launch(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .site import refresh
+    from .report_index import refresh
 
-    index_md, index_html = refresh(args.reports)
+    index_md, index_html = refresh(args.reports, rewrite=args.rewrite)
     print(f"wrote {index_md} and {index_html}")
     return 0
 
@@ -432,8 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("run_b", help="another run folder (yours)")
     p.add_argument("--out", help="also write the Markdown here")
     p.set_defaults(func=cmd_compare)
-    p = sub.add_parser("report", help="rebuild run READMEs, run pages and reports/index.{md,html}")
+    p = sub.add_parser("report", help="write reports/index.{md,html}, and the README and page of runs lacking them")
     p.add_argument("--reports", default="reports")
+    p.add_argument("--rewrite", action="store_true",
+                   help="render every run's README, page and notebook pages again (the committed references too)")
     p.set_defaults(func=cmd_report)
     return parser
 

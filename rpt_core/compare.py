@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from .report import Run, fmt_commit, fmt_value, read_run
+from .report import Run, read_run
+from .report_style import fmt_commit, fmt_value
 
 ALPHA = 0.05
 

@@ -29,7 +29,7 @@ import yaml
 
 from .atomic import write_atomic
 from .config import load_train_config
-from .study import Study, Step
+from .study.spec import Study, Step
 
 ACCELERATE_CONFIGS = Path(__file__).resolve().parent.parent / "params" / "accelerate"
 

@@ -1,47 +1,46 @@
-"""Browsable reports: a ``README.md`` per study run, and an index of every run as Markdown and HTML.
+"""Rendering a run: one model of a run folder, shown through two templates, Markdown and HTML.
 
 A study run (:mod:`rpt_core.study`) leaves ``reports/<study>/<run-id>/`` with ``manifest.json``,
 ``notebooks/`` (the executed copies), ``figures/<name>.{png,svg,html,csv}``,
-``tables/<name>.{csv,md,tex}`` and ``data/``. This module only reads those folders and writes:
+``tables/<name>.{csv,md,tex}`` and ``data/``. :func:`view` reads such a folder into a
+:class:`RunView`; :func:`run_readme` renders it as the run's ``README.md`` and :func:`run_page` as
+its page ``index.html``, beside which each executed notebook is rendered (:func:`notebook_page`).
+Writing them (:func:`write_run_readme`, :func:`write_run_page`) touches only that run's folder; the
+listing of every run is :mod:`rpt_core.report_index`.
 
-* :func:`write_run_readme`: ``<run>/README.md`` (status, timing, git commit, one row per step with a
-  link to its executed notebook and its error, key numbers, every figure and table);
-* :func:`build_index`: ``reports/index.md`` and ``reports/index.html``, every run of every study,
-  newest first. The HTML page is self-contained (inline CSS, no script, no network resource): the
-  newest readable run of each study is expanded with its figures; older runs are collapsed
-  (their images load lazily when opened);
-* each run's own page, ``<run>/index.html``, and its rendered notebooks come from :mod:`rpt_core.site`,
-  whose ``refresh`` writes all of it for the whole tree (what ``rpt report`` and ``rpt run`` call).
-
-Every link is relative, so a reports folder can be copied, zipped or served as it is. Every text that
-comes from a manifest or a file name is escaped. A run whose ``manifest.json`` is missing or is not a
-JSON object is listed as *unreadable* with the reason; it never stops the rest of the index. Missing
-values are shown as ``—``, never as ``nan``. All writes are atomic. (The tests open ``index.html``
-in headless Chromium with their helper ``tests/browser.py``.)
+Rendering is a function of the run folder (no clock is read): the same run renders to the same
+bytes. Every link is relative and leads into the run folder, or to the reports folder's committed
+``README.md`` when there is one (never to the index, which is not committed). Every text from a
+manifest or a file name is escaped; missing values show as ``—``, never ``nan``; pages have inline
+CSS (:mod:`rpt_core.report_style`), no script and no network resource. Writes are atomic.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import html
 import json
-import math
 import re
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .atomic import write_atomic
-from .manifest import utc_now
+import yaml
 
-MISSING = "—"
+from .atomic import write_atomic
+from .layout import KEY_NUMBERS
+from .manifest import portable
+from .report_style import (CSS, MISSING, STATUS_COLORS, fmt_commit, fmt_seconds, fmt_time, fmt_value,
+                           parse_time)
+
 FIGURE_FORMATS = ("png", "svg", "html", "csv")     # what figures.save writes; png is the one shown
 TABLE_FORMATS = ("md", "csv", "tex")               # what tables.write_table writes; md is inlined
-HTML_TABLE_ROWS = 60                               # rows of a table CSV shown inline in index.html
-STATUS_COLORS = {"done": "#1a7f37", "failed": "#cf222e", "running": "#9a6700", "pending": "#6e7781",
-                 "skipped": "#6e7781", "unreadable": "#8250df"}
+HTML_TABLE_ROWS = 60                               # rows of a table CSV shown inline on a run page
+UP = "README.md"                                   # the reports folder's committed guide, linked from pages
 
 
 # ------------------------------------------------------------------------------------- reading runs
@@ -88,7 +87,7 @@ class Run:
         numbers = (self.manifest or {}).get("key_numbers")
         if not numbers:
             try:
-                numbers = json.loads((self.path / "data" / "key_numbers.json").read_text())
+                numbers = json.loads((self.path / KEY_NUMBERS).read_text())
             except (OSError, ValueError):
                 numbers = {}
         return numbers if isinstance(numbers, dict) else {}
@@ -99,7 +98,7 @@ class Run:
         return git if isinstance(git, dict) else {}
 
     def page(self, notebook: str | None) -> str | None:
-        """The rendered HTML page (:mod:`rpt_core.site`) of an executed notebook of this run, if written."""
+        """The rendered HTML page (:func:`notebook_page`) of an executed notebook of this run, if written."""
         return self.file(str(Path(notebook).with_suffix(".html"))) if notebook else None
 
     def file(self, relative: Any) -> str | None:
@@ -126,20 +125,6 @@ def read_run(run_dir: str | Path, study: str | None = None) -> Run:
     return Run(str(manifest.get("study") or study), path, manifest)
 
 
-def find_runs(reports_root: str | Path = "reports") -> dict[str, list[Run]]:
-    """``{study: [runs, newest first]}`` for every ``<study>/<run>/`` folder; studies sorted by name."""
-    def folders(path: Path) -> list[Path]:
-        return sorted(p for p in path.iterdir() if p.is_dir() and not p.name.startswith(".")) if path.is_dir() else []
-
-    oldest = datetime.min.replace(tzinfo=timezone.utc)
-    studies: dict[str, list[Run]] = {}
-    for study_dir in folders(Path(reports_root)):
-        runs = [read_run(p, study_dir.name) for p in folders(study_dir)]
-        if runs:
-            studies[study_dir.name] = sorted(runs, key=lambda r: (r.started or oldest, r.path.name), reverse=True)
-    return studies
-
-
 def artifacts(folder: Path, formats: tuple[str, ...]) -> dict[str, dict[str, Path]]:
     """``{name: {format: path}}`` of the files in ``folder`` with one of ``formats``, sorted by name."""
     found: dict[str, dict[str, Path]] = {}
@@ -154,56 +139,6 @@ def data_files(run: Run) -> list[Path]:
     """Files under ``data/`` (recursively, hidden ones left out), sorted."""
     folder = run.path / "data"
     return sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")) if folder.is_dir() else []
-
-
-# ---------------------------------------------------------------------------------------- formatting
-
-def parse_time(value: Any) -> datetime | None:
-    """An ISO 8601 time (``Z`` or an offset; naive times are taken as UTC), or ``None``."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
-
-
-def fmt_time(value: datetime | None) -> str:
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC") if value else MISSING
-
-
-def fmt_seconds(seconds: Any) -> str:
-    """``12.3 s``, ``4 min 05 s``, ``2 h 03 min``; missing or non-finite -> ``—``."""
-    if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or not math.isfinite(seconds):
-        return MISSING
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes} min {secs:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-def fmt_value(value: Any) -> str:
-    """A key number for display: floats with 4 significant digits, ``—`` for missing/NaN, ``∞`` for inf."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "nan", "none", "null")):
-        return MISSING
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value):
-            return MISSING
-        if math.isinf(value):
-            return "∞" if value > 0 else "-∞"
-        return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.4g}"
-    return str(value)
-
-
-def fmt_commit(git: dict) -> str:
-    """``3f2a9c1`` (short sha), ``3f2a9c1 (dirty)``, or ``—`` outside a git checkout."""
-    commit = git.get("commit")
-    if not commit:
-        return MISSING
-    return f"{str(commit)[:7]} (dirty)" if git.get("dirty") else str(commit)[:7]
 
 
 def link(path: str | Path) -> str:
@@ -221,167 +156,6 @@ def md_link(label: str, target: str | Path) -> str:
     return f"[{md_text(label)}]({link(target)})"
 
 
-# ------------------------------------------------------------------------------------ run README.md
-
-def run_readme(run: Run) -> str:
-    """The Markdown of ``README.md`` for one readable run (all links relative to the run folder)."""
-    sections = [_readme_header(run), _readme_steps(run), _readme_key_numbers(run), _readme_figures(run),
-                _readme_tables(run), _readme_data(run)]
-    return "\n\n".join(s for s in sections if s).rstrip() + "\n"
-
-
-def _readme_header(run: Run) -> str:
-    manifest = run.manifest or {}
-    params = manifest.get("params") if isinstance(manifest.get("params"), dict) else {}
-    lines = [f"# {md_text(run.study)} — run {md_text(run.run_id)}", ""]
-    if params.get("description"):
-        lines += [md_text(params["description"]), ""]
-    failed = [s for s in run.steps if s.get("status") == "failed"]
-    lines += [f"- **Status:** {md_text(run.status)}"
-              + (f" (step {md_text(failed[0].get('name'))} failed)" if failed else ""),
-              f"- **Started:** {fmt_time(run.started)}",
-              f"- **Finished:** {fmt_time(parse_time(manifest.get('finished_at')))}",
-              f"- **Duration:** {fmt_seconds(run.seconds)}",
-              f"- **Git commit:** {md_text(fmt_commit(run.git))}"]
-    seeds = manifest.get("seeds")
-    if isinstance(seeds, dict) and seeds:
-        lines.append("- **Seeds:** " + ", ".join(f"{md_text(k)} = {md_text(fmt_value(v))}" for k, v in seeds.items()))
-    gpus = (manifest.get("hardware") or {}).get("gpus") if isinstance(manifest.get("hardware"), dict) else None
-    if isinstance(gpus, list):
-        names = [md_text(g.get("name", "?")) for g in gpus if isinstance(g, dict)]
-        lines.append("- **Accelerators:** " + (", ".join(names) if names else "none (CPU)"))
-    lines.append(f"- **Manifest:** {md_link('manifest.json', 'manifest.json')} "
-                 "(resolved parameters, package versions, hardware)")
-    return "\n".join(lines)
-
-
-def _readme_steps(run: Run) -> str:
-    if not run.steps:
-        return ""
-    rows = ["## Steps", "", "| # | Step | Status | Time | Executed notebook | Error |", "|---|---|---|---|---|---|"]
-    for i, step in enumerate(run.steps, 1):
-        notebook = run.file(step.get("notebook"))
-        error = step.get("error")
-        if error and step.get("cell") is not None:
-            error = f"cell {step['cell']}: {error}"
-        rows.append(f"| {i} | {md_text(step.get('name', '?'))} | {md_text(step.get('status', 'unknown'))} "
-                    f"| {fmt_seconds(step.get('seconds'))} "
-                    f"| {md_link(Path(notebook).name, notebook) if notebook else MISSING} "
-                    f"| {md_text(error) if error else ''} |")
-    return "\n".join(rows)
-
-
-def _readme_key_numbers(run: Run) -> str:
-    if not run.key_numbers:
-        return ""
-    rows = ["## Key numbers", "", "| Quantity | Value |", "|---|---|"]
-    rows += [f"| {md_text(k)} | {md_text(fmt_value(v))} |" for k, v in run.key_numbers.items()]
-    return "\n".join(rows)
-
-
-def _other_formats(files: dict[str, Path], shown: str | None, base: Path) -> str:
-    """`` · ``-separated links to every format of one figure/table except ``shown`` (None: all)."""
-    return " · ".join(md_link(fmt.upper() if fmt != "tex" else "LaTeX", p.relative_to(base))
-                      for fmt, p in files.items() if fmt != shown)
-
-
-def _readme_figures(run: Run) -> str:
-    figures = artifacts(run.path / "figures", FIGURE_FORMATS)
-    if not figures:
-        return ""
-    parts = ["## Figures"]
-    for name, files in figures.items():
-        parts.append(f"### {md_text(name)}")
-        if "png" in files:
-            parts.append(f"![{md_text(name)}]({link(files['png'].relative_to(run.path))})")
-        parts.append(_other_formats(files, "png", run.path))
-    return "\n\n".join(p for p in parts if p)
-
-
-def _readme_tables(run: Run) -> str:
-    tables = artifacts(run.path / "tables", TABLE_FORMATS)
-    if not tables:
-        return ""
-    parts = ["## Tables"]
-    for name, files in tables.items():
-        parts.append(f"### {md_text(name)}")
-        if "md" in files:
-            parts.append(files["md"].read_text(encoding="utf-8", errors="replace").strip())
-        parts.append(_other_formats(files, None, run.path))
-    return "\n\n".join(p for p in parts if p)
-
-
-def _readme_data(run: Run) -> str:
-    files = data_files(run)
-    if not files:
-        return ""
-    return "## Data\n\n" + "\n".join(f"- {md_link(p.relative_to(run.path).as_posix(), p.relative_to(run.path))}"
-                                     for p in files)
-
-
-def write_run_readme(run_dir: str | Path) -> Path:
-    """Write ``run_dir/README.md``; raises ``ValueError`` (naming the file) if the manifest is unreadable."""
-    run = read_run(run_dir)
-    if run.manifest is None:
-        raise ValueError(f"{Path(run_dir) / 'manifest.json'}: {run.problem}; cannot write README.md")
-    return write_atomic(run.path / "README.md", run_readme(run))
-
-
-# ------------------------------------------------------------------------------------ index.md
-
-def _key_numbers_inline(run: Run) -> str:
-    return "; ".join(f"{k}: {fmt_value(v)}" for k, v in run.key_numbers.items()) or MISSING
-
-
-def _counts(studies: dict[str, list[Run]]) -> str:
-    """``3 runs in 2 studies`` (singulars where due)."""
-    runs = sum(map(len, studies.values()))
-    return f"{runs} run{'s' * (runs != 1)} in {len(studies)} stud{'y' if len(studies) == 1 else 'ies'}"
-
-
-def index_markdown(studies: dict[str, list[Run]], root: Path) -> str:
-    """The Markdown index: one section per study, one table row per run (newest first)."""
-    lines = ["# Study reports", "", f"Generated {fmt_time(parse_time(utc_now()))}. "
-             f"{_counts(studies)}. "
-             "Browsable with figures: [index.html](index.html).", ""]
-    if not studies:
-        lines.append("No runs yet: `rpt run STUDY` writes them under this folder.")
-    for study, runs in studies.items():
-        lines += [f"## {md_text(study)}", "",
-                  "| Run | Status | Started | Duration | Commit | Key numbers | Links |", "|---|---|---|---|---|---|---|"]
-        for run in runs:
-            base = run.path.relative_to(root)
-            links = [md_link("README", base / "README.md")] if (run.path / "README.md").is_file() else []
-            if (run.path / "manifest.json").is_file():
-                links.append(md_link("manifest", base / "manifest.json"))
-            status = run.status if run.manifest is not None else f"unreadable: {run.problem}"
-            lines.append(f"| {md_text(run.run_id)} | {md_text(status)} | {fmt_time(run.started)} "
-                         f"| {fmt_seconds(run.seconds)} | {md_text(fmt_commit(run.git))} "
-                         f"| {md_text(_key_numbers_inline(run))} | {' · '.join(links) or MISSING} |")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
-
-
-# ------------------------------------------------------------------------------------ index.html
-
-CSS = """
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 auto; max-width: 1200px;
-       padding: 1rem 1.5rem 3rem; color: #1f2328; }
-h1 { margin-bottom: .2rem; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; margin-top: 2.2rem; }
-a { color: #0969da; } .muted { color: #57606a; }
-table { border-collapse: collapse; margin: .5rem 0 1rem; font-size: 14px; }
-th, td { border: 1px solid #d0d7de; padding: .25rem .55rem; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; }
-.status { display: inline-block; padding: 0 .5rem; border-radius: 1rem; color: #fff; font-size: 13px; }
-details.run { border: 1px solid #d0d7de; border-radius: 6px; padding: .4rem .8rem; margin: .6rem 0; }
-details.run > summary { cursor: pointer; font-weight: 600; }
-.figures { display: flex; flex-wrap: wrap; gap: 1rem; }
-figure { margin: 0; border: 1px solid #eaeef2; padding: .5rem; max-width: 100%; }
-figure img { max-width: min(100%, 600px); height: auto; display: block; }  /* figures.save writes 2x PNGs */
-figcaption { font-size: 13px; margin-top: .3rem; }
-.error { color: #cf222e; font-family: ui-monospace, monospace; font-size: 13px; white-space: pre-wrap; }
-"""
-
 
 def esc(text: Any) -> str:
     return html.escape(str(text), quote=True)
@@ -395,54 +169,163 @@ def badge(status: str) -> str:
     return f'<span class="status" style="background:{STATUS_COLORS.get(status, "#6e7781")}">{esc(status)}</span>'
 
 
-def _html_runs_table(runs: list[Run], root: Path) -> str:
-    rows = ["<table><tr><th>Run</th><th>Status</th><th>Started</th><th>Duration</th><th>Commit</th>"
-            "<th>Key numbers</th><th>Links</th></tr>"]
-    for run in runs:
-        base = run.path.relative_to(root)
-        if (run.path / "index.html").is_file():      # the run's page (rpt_core.site); else its Markdown
-            links = [a("report", base / "index.html")]
-        else:
-            links = [a("README", base / "README.md")] if (run.path / "README.md").is_file() else []
-        if (run.path / "manifest.json").is_file():
-            links.append(a("manifest", base / "manifest.json"))
-        status = badge(run.status) + (f' <span class="error">{esc(run.problem)}</span>' if run.problem else "")
-        numbers = "<br>".join(f"{esc(k)}: <b>{esc(fmt_value(v))}</b>" for k, v in run.key_numbers.items()) or MISSING
-        rows.append(f"<tr><td>{esc(run.run_id)}</td><td>{status}</td><td>{fmt_time(run.started)}</td>"
-                    f"<td>{fmt_seconds(run.seconds)}</td><td>{esc(fmt_commit(run.git))}</td><td>{numbers}</td>"
-                    f"<td>{' · '.join(links) or MISSING}</td></tr>")
-    return "\n".join(rows) + "</table>"
+def format_label(fmt: str) -> str:
+    return "LaTeX" if fmt == "tex" else fmt.upper()
 
 
-def _html_steps(run: Run, base: Path) -> str:
-    if not run.steps:
-        return ""
-    rows = ["<table><tr><th>#</th><th>Step</th><th>Status</th><th>Time</th><th>Executed notebook</th><th>Error</th></tr>"]
+# ---------------------------------------------------------------------------------------- the model
+
+@dataclass
+class StepView:
+    number: int
+    name: str
+    status: str
+    time: str
+    notebook: str | None                 # the executed notebook, relative to the run folder
+    page: str | None                     # its rendered HTML page, if written
+    error: str                           # "cell <i>: <error>" or ""
+    reused_from: str | None
+
+
+@dataclass
+class RunView:
+    """What both templates show of one readable run; every path is relative to the run folder
+    (``up``: the reports folder's ``README.md`` relative to it, ``None`` when there is none)."""
+
+    study: str
+    run_id: str
+    description: str
+    status: str
+    failed_step: str | None
+    started: str
+    finished: str
+    duration: str
+    commit: str
+    seeds: list[tuple[str, str]]
+    accelerators: str | None             # None: the manifest records no hardware
+    steps: list[StepView]
+    key_numbers: list[tuple[str, str]]
+    figures: list[tuple[str, dict[str, str]]]
+    tables: list[tuple[str, dict[str, str], str]]     # name, files, the Markdown table ("" without one)
+    data: list[str]
+    reproduce: list[str]
+    facts: list[tuple[str, str]]
+    packages: dict[str, str] = field(default_factory=dict)
+    params_yaml: str = ""
+    up: str | None = None
+
+
+def reproduce_commands(run: Run) -> list[str]:
+    """The commands that re-run this run: the commit, set-up, and the recorded ``rpt run`` command
+    (paths inside the repository relative to its root; others as placeholders, :func:`portable`)."""
+    manifest = run.manifest or {}
+    commit = run.git.get("commit")
+    command = manifest.get("command") or f"rpt run {shlex.quote(str(manifest.get('study_file') or f'params/{run.study}.yaml'))}"
+    lines = [f"git checkout {commit}" if commit else "# commit unknown: this run's manifest records none"]
+    if run.git.get("dirty"):
+        lines.append("# the working tree had uncommitted changes when this ran")
+    return lines + ["make install", portable(str(command))]
+
+
+def view(run: Run) -> RunView:
+    """The model of a readable run (``run.manifest`` is not ``None``)."""
+    manifest = run.manifest or {}
+    params = manifest.get("params") if isinstance(manifest.get("params"), dict) else {}
+    hardware = manifest.get("hardware") if isinstance(manifest.get("hardware"), dict) else {}
+    gpus = hardware.get("gpus") if isinstance(hardware.get("gpus"), list) else None
+    names = [str(g.get("name", "?")) for g in gpus or [] if isinstance(g, dict)]
+    accelerators = (", ".join(names) or "none (CPU)") if gpus is not None else None
+    seeds = manifest.get("seeds") if isinstance(manifest.get("seeds"), dict) else {}
+    steps = []
     for i, step in enumerate(run.steps, 1):
         notebook = run.file(step.get("notebook"))
-        notebook = run.page(notebook) or notebook
         error = step.get("error") or ""
-        where = f"cell {step['cell']}: " if error and step.get("cell") is not None else ""
-        rows.append(f"<tr><td>{i}</td><td>{esc(step.get('name', '?'))}</td><td>{badge(str(step.get('status', 'unknown')))}</td>"
-                    f"<td>{fmt_seconds(step.get('seconds'))}</td>"
-                    f"<td>{a(Path(notebook).stem, base / notebook) if notebook else MISSING}</td>"
-                    f'<td><span class="error">{esc(where + str(error)) if error else ""}</span></td></tr>')
-    return "<h4>Steps</h4>\n" + "\n".join(rows) + "</table>"
+        if error and step.get("cell") is not None:
+            error = f"cell {step['cell']}: {error}"
+        steps.append(StepView(i, str(step.get("name", "?")), str(step.get("status", "unknown")),
+                              fmt_seconds(step.get("seconds")), notebook, run.page(notebook), str(error),
+                              step.get("reused_from")))
+
+    def relative(files: dict[str, Path]) -> dict[str, str]:
+        return {fmt: p.relative_to(run.path).as_posix() for fmt, p in files.items()}
+
+    tables = [(name, relative(files), files["md"].read_text(encoding="utf-8", errors="replace").strip()
+               if "md" in files else "") for name, files in artifacts(run.path / "tables", TABLE_FORMATS).items()]
+    packages = manifest.get("packages") if isinstance(manifest.get("packages"), dict) else {}
+    facts = [("Python", hardware.get("python")), ("Platform", hardware.get("platform")), ("CPUs", hardware.get("cpus")),
+             ("Accelerators", accelerators or "none (CPU)"), ("Code sandbox", manifest.get("sandbox")),
+             ("Git commit", fmt_commit(run.git)), ("Seeds", ", ".join(f"{k} = {v}" for k, v in seeds.items())),
+             ("Parallel steps", manifest.get("workers"))]
+    failed = [s for s in steps if s.status == "failed"]
+    up = Path("../..") / UP if (run.path.parent.parent / UP).is_file() else None
+    return RunView(
+        study=run.study, run_id=run.run_id, description=str(params.get("description") or ""), status=run.status,
+        failed_step=failed[0].name if failed else None, started=fmt_time(run.started),
+        finished=fmt_time(parse_time(manifest.get("finished_at"))), duration=fmt_seconds(run.seconds),
+        commit=fmt_commit(run.git), seeds=[(str(k), fmt_value(v)) for k, v in seeds.items()],
+        accelerators=accelerators, steps=steps, key_numbers=[(str(k), fmt_value(v)) for k, v in run.key_numbers.items()],
+        figures=[(name, relative(files)) for name, files in artifacts(run.path / "figures", FIGURE_FORMATS).items()],
+        tables=tables, data=[p.relative_to(run.path).as_posix() for p in data_files(run)],
+        reproduce=reproduce_commands(run),
+        facts=[(k, fmt_value(v) if v not in (None, "") else MISSING) for k, v in facts],
+        packages={str(k): str(v) for k, v in packages.items()},
+        params_yaml=portable(yaml.safe_dump(manifest.get("params") or {}, sort_keys=False, width=110, allow_unicode=True)),
+        up=up.as_posix() if up else None)
 
 
-def _html_figures(run: Run, base: Path, lazy: bool) -> str:
-    figures = artifacts(run.path / "figures", FIGURE_FORMATS)
-    if not figures:
-        return ""
-    items = []
-    for name, files in figures.items():
-        img = ""
-        if "png" in files:
-            src = esc(link(base / files["png"].relative_to(run.path)))
-            img = f'<a href="{src}"><img src="{src}" alt="{esc(name)}"' + (' loading="lazy"' if lazy else "") + "></a>"
-        others = " · ".join(a(fmt.upper(), base / p.relative_to(run.path)) for fmt, p in files.items() if fmt != "png")
-        items.append(f"<figure>{img}<figcaption><b>{esc(name)}</b> {others}</figcaption></figure>")
-    return '<h4>Figures</h4>\n<div class="figures">\n' + "\n".join(items) + "\n</div>"
+# ------------------------------------------------------------------------------ Markdown template
+
+def run_readme(run: Run) -> str:
+    """The Markdown of ``README.md`` for one readable run (all links relative to the run folder)."""
+    v = view(run)
+    header = [f"# {md_text(v.study)} — run {md_text(v.run_id)}", ""]
+    if v.description:
+        header += [md_text(v.description), ""]
+    header += [f"- **Status:** {md_text(v.status)}" + (f" (step {md_text(v.failed_step)} failed)" if v.failed_step else ""),
+               f"- **Started:** {v.started}", f"- **Finished:** {v.finished}", f"- **Duration:** {v.duration}",
+               f"- **Git commit:** {md_text(v.commit)}"]
+    if v.seeds:
+        header.append("- **Seeds:** " + ", ".join(f"{md_text(k)} = {md_text(s)}" for k, s in v.seeds))
+    if v.accelerators is not None:
+        header.append(f"- **Accelerators:** {md_text(v.accelerators)}")
+    header.append(f"- **Manifest:** {md_link('manifest.json', 'manifest.json')} (resolved parameters, package versions, hardware)")
+    sections = ["\n".join(header)]
+    if v.steps:
+        rows = ["## Steps", "", "| # | Step | Status | Time | Executed notebook | Error |", "|---|---|---|---|---|---|"]
+        rows += [f"| {s.number} | {md_text(s.name)} | {md_text(s.status)} | {s.time} "
+                 f"| {md_link(Path(s.notebook).name, s.notebook) if s.notebook else MISSING} "
+                 f"| {md_text(s.error) if s.error else ''} |" for s in v.steps]
+        sections.append("\n".join(rows))
+    if v.key_numbers:
+        sections.append("\n".join(["## Key numbers", "", "| Quantity | Value |", "|---|---|"]
+                                  + [f"| {md_text(k)} | {md_text(n)} |" for k, n in v.key_numbers]))
+    if v.figures:
+        parts = ["## Figures"]
+        for name, files in v.figures:
+            parts.append(f"### {md_text(name)}")
+            if "png" in files:
+                parts.append(f"![{md_text(name)}]({link(files['png'])})")
+            parts.append(" · ".join(md_link(format_label(fmt), p) for fmt, p in files.items() if fmt != "png"))
+        sections.append("\n\n".join(p for p in parts if p))
+    if v.tables:
+        parts = ["## Tables"]
+        for name, files, markdown in v.tables:
+            parts += [f"### {md_text(name)}", markdown, " · ".join(md_link(format_label(fmt), p) for fmt, p in files.items())]
+        sections.append("\n\n".join(p for p in parts if p))
+    if v.data:
+        sections.append("## Data\n\n" + "\n".join(f"- {md_link(p, p)}" for p in v.data))
+    sections.append("## How to reproduce\n\n```\n" + "\n".join(v.reproduce) + "\n```")
+    return "\n\n".join(sections).rstrip() + "\n"
+
+
+# ---------------------------------------------------------------------------------- HTML template
+
+def page(title: str, body: str) -> str:
+    """A complete HTML page: inline CSS, no script, no remote resource."""
+    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<link rel="icon" href="data:,"><title>{esc(title)}</title><style>{CSS}</style></head>\n'
+            f"<body>\n{body}\n</body></html>\n")
 
 
 def csv_as_html(path: Path, limit: int = HTML_TABLE_ROWS) -> str:
@@ -460,76 +343,116 @@ def csv_as_html(path: Path, limit: int = HTML_TABLE_ROWS) -> str:
     return "<table>" + head + "".join(body) + "</table>" + more
 
 
-def _html_tables(run: Run, base: Path) -> str:
-    tables = artifacts(run.path / "tables", TABLE_FORMATS)
-    if not tables:
-        return ""
-    parts = ["<h4>Tables</h4>"]
-    for name, files in tables.items():
-        links = " · ".join(a(fmt.upper() if fmt != "tex" else "LaTeX", base / p.relative_to(run.path)) for fmt, p in files.items())
-        parts.append(f"<p><b>{esc(name)}</b> {links}</p>" + (csv_as_html(files["csv"]) if "csv" in files else ""))
+def _html_steps(v: RunView) -> str:
+    rows = ["<table><tr><th>#</th><th>Step</th><th>Status</th><th>Time</th><th>Executed notebook</th><th>Error</th></tr>"]
+    for s in v.steps:
+        links = (" · ".join(([a(Path(s.page).stem, s.page)] if s.page else []) + [a(".ipynb", s.notebook)])
+                 if s.notebook else MISSING)
+        status = badge(s.status) + (f' <span class="muted">reused from {esc(s.reused_from)}</span>' if s.reused_from else "")
+        rows.append(f"<tr><td>{s.number}</td><td>{esc(s.name)}</td><td>{status}</td><td>{s.time}</td><td>{links}</td>"
+                    f'<td><span class="error">{esc(s.error)}</span></td></tr>')
+    return "<h2>Steps</h2>\n" + "\n".join(rows) + "</table>"
+
+
+def _html_figures(v: RunView) -> str:
+    items = []
+    for name, files in v.figures:
+        target = files.get("html") or files.get("png")
+        img = (f'<a href="{esc(link(target))}"><img src="{esc(link(files["png"]))}" alt="{esc(name)}" loading="lazy"></a>'
+               if "png" in files else "")
+        links = " · ".join(a("interactive" if fmt == "html" else fmt.upper(), p) for fmt, p in files.items() if fmt != "png")
+        items.append(f"<figure>{img}<figcaption><b>{esc(name)}</b> {links}</figcaption></figure>")
+    return ('<h2>Figures</h2>\n<p class="muted">Click a figure for its interactive version.</p>\n'
+            '<div class="figures">\n' + "\n".join(items) + "\n</div>")
+
+
+def _html_tables(v: RunView, run: Run) -> str:
+    parts = ["<h2>Tables</h2>"]
+    for name, files, _ in v.tables:
+        links = " · ".join(a(format_label(fmt), p) for fmt, p in files.items())
+        parts.append(f'<h3 id="table-{esc(name)}">{esc(name)}</h3><p>{links}</p>'
+                     + (csv_as_html(run.path / files["csv"]) if "csv" in files else ""))
     return "\n".join(parts)
 
 
-def _html_data(run: Run, base: Path) -> str:
-    files = data_files(run)
-    if not files:
-        return ""
-    return "<h4>Data</h4>\n<p>" + " · ".join(a(p.relative_to(run.path).as_posix(), base / p.relative_to(run.path))
-                                             for p in files) + "</p>"
+def _html_manifest(v: RunView) -> str:
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(value)}</td></tr>" for k, value in v.facts)
+    packages = "".join(f"<tr><td>{esc(k)}</td><td>{esc(version)}</td></tr>" for k, version in v.packages.items())
+    return ("<h2>Manifest</h2>\n" + f"<table>{rows}</table>\n"
+            + (f"<details><summary>Packages ({len(v.packages)})</summary><table><tr><th>package</th><th>version</th></tr>"
+               f"{packages}</table></details>\n" if v.packages else "")
+            + f"<details><summary>Resolved study parameters</summary><pre>{esc(v.params_yaml)}</pre></details>\n"
+            + f'<p>{a("manifest.json", "manifest.json")} (everything above, as recorded)</p>')
 
 
-def _html_run(run: Run, root: Path, expanded: bool) -> str:
-    """One run as a ``<details>`` block: open (images load at once) for the newest, collapsed otherwise."""
-    base = run.path.relative_to(root)
-    manifest = run.manifest or {}
-    summary = (f"{esc(run.run_id)} {badge(run.status)} "
-               f'<span class="muted">{fmt_time(run.started)} · {fmt_seconds(run.seconds)} · commit {esc(fmt_commit(run.git))}</span>')
-    if (run.path / "index.html").is_file():
-        page = a("run report", base / "index.html")
-    else:
-        page = a("README.md", base / "README.md") if (run.path / "README.md").is_file() else ""
-    meta = (f'<p class="muted">Finished {fmt_time(parse_time(manifest.get("finished_at")))} · {page} '
-            f'{a("manifest.json", base / "manifest.json")}</p>')
-    body = [meta, _html_steps(run, base), _html_figures(run, base, lazy=not expanded), _html_tables(run, base),
-            _html_data(run, base)]
-    return (f'<details class="run"{" open" if expanded else ""}><summary>{summary}</summary>\n'
-            + "\n".join(b for b in body if b) + "\n</details>")
+def run_page(run: Run) -> str:
+    """The HTML of ``<run>/index.html`` (all links relative to the run folder)."""
+    v = view(run)
+    crumbs = ([a("← all reports", v.up)] if v.up else []) + [a("README.md", "README.md")]
+    body = [f'<nav class="crumbs">{" · ".join(crumbs)}</nav><h1>{esc(v.study)} — run {esc(v.run_id)}</h1>'
+            + (f"<p>{esc(v.description)}</p>" if v.description else "")
+            + f'<p>{badge(v.status)} <span class="muted">started {v.started} · finished {v.finished} · {v.duration} · '
+            f"commit {esc(v.commit)}</span></p>",
+            '<section class="reproduce"><h3>How to reproduce</h3>'
+            f"<pre>{esc(chr(10).join(v.reproduce))}</pre>"
+            '<p class="muted">Caches under the study\'s <code>work_dir</code> make a re-run cheap; '
+            "<code>rpt compare</code> lists what differs between two runs.</p></section>"]
+    if v.key_numbers:
+        body.append("<h2>Key numbers</h2>\n<table><tr><th>Quantity</th><th>Value</th></tr>"
+                    + "".join(f"<tr><td>{esc(k)}</td><td><b>{esc(n)}</b></td></tr>" for k, n in v.key_numbers) + "</table>")
+    body += [_html_steps(v) if v.steps else "", _html_figures(v) if v.figures else "",
+             _html_tables(v, run) if v.tables else "", _html_manifest(v)]
+    if v.data:
+        body.append("<h2>Data</h2>\n<p>" + " · ".join(a(p, p) for p in v.data) + "</p>")
+    return page(f"{v.study} — {v.run_id}", "\n".join(b for b in body if b))
 
 
-def _html_study(study: str, runs: list[Run], root: Path) -> str:
-    readable = [r for r in runs if r.manifest is not None]
-    description = next((r.manifest["params"].get("description") for r in readable
-                        if isinstance(r.manifest.get("params"), dict) and r.manifest["params"].get("description")), "")
-    parts = [f'<section id="{esc(quote(study))}"><h2>{esc(study)}</h2>']
-    if description:
-        parts.append(f"<p>{esc(description)}</p>")
-    parts.append(_html_runs_table(runs, root))
-    parts += [_html_run(run, root, expanded=(i == 0)) for i, run in enumerate(readable)]
-    return "\n".join(parts) + "\n</section>"
+@functools.lru_cache(maxsize=1)
+def _exporter():
+    """One nbconvert exporter for every page (building one loads its templates: ~0.1 s)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="basic")
 
 
-def index_html(studies: dict[str, list[Run]], root: Path) -> str:
-    """The self-contained HTML index (inline CSS, no script, relative links only)."""
-    nav = " · ".join(f'<a href="#{esc(quote(s))}">{esc(s)}</a>' for s in studies)
-    sections = [_html_study(study, runs, root) for study, runs in studies.items()]
-    empty = "<p>No runs yet: <code>rpt run STUDY</code> writes them under this folder.</p>" if not studies else ""
-    return ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            '<link rel="icon" href="data:,"><title>Study reports</title>'
-            f"<style>{CSS}</style></head>\n<body>\n<h1>Study reports</h1>\n"
-            f'<p class="muted">Generated {fmt_time(parse_time(utc_now()))} · '
-            f"{_counts(studies)} · {a('index.md', 'index.md')}</p>\n"
-            f"<nav>{nav}</nav>\n{empty}" + "\n".join(sections) + "\n</body></html>\n")
+def notebook_page(notebook: Path, run: Run, rewrite: bool = False) -> Path:
+    """Render one executed notebook to ``<same name>.html`` beside it (outputs included); skipped when
+    the page is newer than the notebook, unless ``rewrite``. Returns the page's path."""
+    out = notebook.with_suffix(".html")
+    if not rewrite and out.exists() and out.stat().st_mtime_ns >= notebook.stat().st_mtime_ns:
+        return out
+    body, _ = _exporter().from_filename(str(notebook))
+    up = [a("all reports", Path("../../..") / UP)] if (run.path.parent.parent / UP).is_file() else []
+    crumbs = " · ".join([f'<a href="../index.html">&larr; run {esc(run.run_id)}</a>', *up, a(notebook.name, notebook.name)])
+    return write_atomic(out, page(f"{notebook.stem} — {run.study} {run.run_id}",
+                                  f'<nav class="crumbs">{crumbs}</nav>\n<h1>{esc(notebook.stem)}</h1>\n{body}'))
 
 
-def build_index(reports_root: str | Path = "reports") -> tuple[Path, Path]:
-    """Write ``reports_root/index.md`` and ``index.html`` for every run found; returns both paths."""
-    root = Path(reports_root)
-    studies = find_runs(root)
-    return (write_atomic(root / "index.md", index_markdown(studies, root)),
-            write_atomic(root / "index.html", index_html(studies, root)))
+# ------------------------------------------------------------------------------------------ writing
+
+def _readable(run_dir: str | Path, what: str) -> Run:
+    run = read_run(run_dir)
+    if run.manifest is None:
+        raise ValueError(f"{Path(run_dir) / 'manifest.json'}: {run.problem}; cannot write {what}")
+    return run
 
 
-__all__ = ["Run", "read_run", "find_runs", "run_readme", "write_run_readme", "index_markdown", "index_html",
-           "build_index", "csv_as_html"]
+def write_run_readme(run_dir: str | Path) -> Path:
+    """Write ``run_dir/README.md``; raises ``ValueError`` (naming the file) if the manifest is unreadable."""
+    run = _readable(run_dir, "README.md")
+    return write_atomic(run.path / "README.md", run_readme(run))
+
+
+def write_run_page(run_dir: str | Path, rewrite: bool = False) -> Path:
+    """Render the run's notebooks (again with ``rewrite``) and write its ``index.html``; returns the
+    page's path. Raises ``ValueError`` (naming the file) if the manifest is unreadable."""
+    run = _readable(run_dir, "index.html")
+    for step in run.steps:
+        notebook = run.file(step.get("notebook"))
+        if notebook:
+            notebook_page(run.path / notebook, run, rewrite)
+    return write_atomic(run.path / "index.html", run_page(read_run(run_dir)))
+
+
+__all__ = ["Run", "RunView", "read_run", "view", "run_readme", "run_page", "reproduce_commands", "write_run_readme",
+           "write_run_page", "csv_as_html", "notebook_page", "artifacts", "data_files"]

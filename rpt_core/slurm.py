@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import locked
-from .study import Study, eval_config, is_eval_step
+from .study.spec import Study, eval_config, is_eval_step
 
 
 def job_name(study: Study, step: str) -> str:

@@ -77,7 +77,7 @@ def test_study_checks_accept_the_quiz_and_installed_gguf_references(tmp_path):
 def test_embedded_sets_are_declared_with_the_sizes_their_writers_use():
     """The planner's sizes of the sets a study writes come from their declarations, which match
     what the writers produce by default (quiz, real tasks, tiny world)."""
-    from rpt_core.study import _embedded_benchmarks
+    from rpt_core.study.plan import _embedded_benchmarks
     from rpt_core.tasks import EMBEDDED
     from rpt_core.tasks.realtasks import SIZES
     from rpt_core.tinyworld.world import BENCHMARKS as TINY, Sizes

@@ -20,8 +20,8 @@ import pytest
 
 from rpt_core.manifest import write_manifest
 from browser import check_page, chromium_binary
-from rpt_core.report import build_index, find_runs, read_run, write_run_readme
-from rpt_core.site import refresh
+from rpt_core.report import read_run, run_page, write_run_readme
+from rpt_core.report_index import build_index, find_runs, refresh, write_run
 from rpt_core.tables import write_table
 
 DONE = "20261126T051752Z-3f2a9c1"
@@ -222,15 +222,103 @@ def test_index_html_is_static_escaped_and_links_resolve(reports):
     links.feed(page)
     assert_links_resolve([u for u in links.urls if not u.startswith("#")], reports)
     assert "<script" not in page and "http://" not in page and "https://" not in page and "@import" not in page
-    pngs = sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*.png"))
-    assert sorted(unquote(src) for src in links.images) == pngs                # every figure of every run is shown
-    assert links.lazy == [f"demo/{FAILED}/figures/id_ood.png"]                 # only older runs load lazily
+    assert links.images == []                                                  # the index lists runs, no copy of one
+    for study, run in (("demo", DONE), ("demo", FAILED), ("paper-math", RUNNING)):
+        assert f"{study}/{run}/index.html" in links.urls                       # every readable run links its page
     assert "Demo study: &lt;tiny&gt; &amp; fast" in page and "<tiny>" not in page
-    assert "cell 7: ValueError: boom | bad &lt;input&gt;" in page
     assert "OOD Δ (pp) &lt;math_rl&gt;: <b>—</b>" in page
-    assert page.count("<details") == 3 and page.count("<details class=\"run\" open>") == 2
+    assert "<details" not in page and "Generated" not in page
     assert page.count(">unreadable</span>") == 2
     assert_no_nan(page)
+
+
+def test_run_pages_show_every_figure_escaped_and_links_resolve(reports):
+    refresh(reports)
+    shown = []
+    for study, run in (("demo", DONE), ("demo", FAILED), ("paper-math", RUNNING)):
+        folder = reports / study / run
+        page = (folder / "index.html").read_text()
+        links = Links()
+        links.feed(page)
+        assert_links_resolve([u for u in links.urls if not u.startswith("#")], folder)
+        assert "<script" not in page and "http://" not in page and "https://" not in page
+        assert links.lazy == links.images
+        shown += [f"{study}/{run}/{unquote(src)}" for src in links.images]
+        assert_no_nan(page)
+    pngs = sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*.png"))
+    assert sorted(shown) == pngs                                               # every figure of every run is shown
+    failed = (reports / "demo" / FAILED / "index.html").read_text()
+    assert "cell 7: ValueError: boom | bad &lt;input&gt;" in failed
+    assert "Demo study: &lt;tiny&gt; &amp; fast" in failed and "<tiny>" not in failed
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(folder).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_writing_a_run_touches_no_other_run(reports):
+    refresh(reports)
+    others = {run: snapshot(reports / "demo" / run) for run in (FAILED, BROKEN)}
+    others[RUNNING] = snapshot(reports / "paper-math" / RUNNING)
+    (reports / "demo" / DONE / "data" / "extra.csv").write_text("a\n1\n")   # the run changed: its page must
+    write_run(reports / "demo" / DONE)                                          # change, the others must not
+    assert "data/extra.csv" in (reports / "demo" / DONE / "index.html").read_text()
+    assert "data/extra.csv" in (reports / "demo" / DONE / "README.md").read_text()
+    assert {run: snapshot(reports / ("paper-math" if run == RUNNING else "demo") / run) for run in others} == others
+    before = snapshot(reports / "demo" / FAILED)
+    refresh(reports)                                                            # rpt report: only what is missing
+    assert snapshot(reports / "demo" / FAILED) == before
+
+
+def test_rendering_twice_gives_identical_bytes(reports):
+    def contents():
+        return {k: v[0] for k, v in snapshot(reports).items()}
+
+    refresh(reports, rewrite=True)
+    first = contents()
+    refresh(reports, rewrite=True)
+    assert contents() == first
+    assert any(k.endswith("notebooks/evaluate.html") for k in first)          # notebook pages rendered again too
+    write_run(reports / "demo" / DONE)
+    assert contents() == first
+
+
+def test_reproduce_box_and_pages_name_no_path_of_the_machine(reports, tmp_path):
+    from rpt_core.manifest import REPO_ROOT, read_manifest
+
+    run = reports / "demo" / DONE
+    manifest = read_manifest(run)                                # an old-style manifest: absolute paths in it
+    manifest.update(command=f"rpt run {REPO_ROOT}/params/demo.yaml --work-dir {tmp_path}/work",
+                    study_file=f"{REPO_ROOT}/params/demo.yaml")
+    (run / "manifest.json").write_text(__import__("json").dumps(manifest))
+    page, readme = run_page(read_run(run)), write_run_readme(run).read_text()
+    assert "rpt run params/demo.yaml --work-dir &lt;outside-repo&gt;/work" in page
+    assert "rpt run params/demo.yaml --work-dir <outside-repo>/work" in readme
+    for text in (page, readme):
+        assert str(tmp_path) not in text and str(REPO_ROOT) not in text
+
+
+def test_reference_run_pages_link_only_to_files_git_tracks():
+    """On a fresh clone: every relative link of a committed reference run's page (rendered now) leads
+    to a file in git; the index, which is not committed, is not linked."""
+    import json
+    import subprocess
+
+    from rpt_core.manifest import REPO_ROOT
+
+    tracked = set(subprocess.run(["git", "ls-files", "reports"], cwd=REPO_ROOT, capture_output=True, text=True,
+                                 check=True).stdout.splitlines())
+    references = json.loads((REPO_ROOT / "reports" / "references.json").read_text())
+    for folder in references.values():
+        run = REPO_ROOT / "reports" / folder
+        links = Links()
+        links.feed(run_page(read_run(run)))
+        targets = [unquote(urlsplit(u).path) for u in links.urls if not u.startswith("#")]
+        assert targets and "../../README.md" in targets
+        for target in targets:
+            resolved = (run / target).resolve().relative_to(REPO_ROOT).as_posix()
+            assert resolved in tracked, f"{folder}: {target} is not in git"
 
 
 def test_empty_reports_root(tmp_path):
@@ -247,16 +335,23 @@ def require_chromium() -> str:
         pytest.fail(str(exc))
 
 
-def test_index_renders_in_headless_chromium(reports):
+def test_index_and_run_pages_render_in_headless_chromium(reports):
     require_chromium()
     index_html = refresh(reports)[1]
     seen = check_page(index_html)
-    assert seen.errors == []
+    assert seen.errors == [] and seen.images == [] and seen.external_requests == []
+    images, requests = [], []
+    for study, run in (("demo", DONE), ("demo", FAILED), ("paper-math", RUNNING)):
+        page = (reports / study / run / "index.html").resolve()
+        assert page.as_uri() in seen.links
+        shown = check_page(page)
+        assert shown.errors == [] and shown.broken_images == [] and shown.external_requests == []
+        images += shown.images
+        requests += shown.requests
     pngs = list(reports.rglob("*.png"))
-    assert len(seen.images) == len(pngs) == 4
-    assert seen.broken_images == [] and all(img["naturalWidth"] > 0 for img in seen.images)
-    assert seen.external_requests == []
-    assert any(u.endswith("/dynamics.png") for u in seen.requests)
+    assert len(images) == len(pngs) == 4
+    assert all(img["naturalWidth"] > 0 for img in images)
+    assert any(u.endswith("/dynamics.png") for u in requests)
 
 
 def test_browser_check_catches_broken_pages(tmp_path):

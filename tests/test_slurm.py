@@ -26,7 +26,7 @@ def eval_study(root: Path, work: Path) -> dict:
     return {"study": "sharded", "description": "evaluation fanned out over Slurm", "work_dir": str(work),
             "params": {"seed": 0}, "workers": 1,
             "steps": [
-                {"name": "evaluate", "notebook": "evaluate",
+                {"name": "evaluate", "notebook": "evaluate", "kind": "evaluate",
                  "params": {"models": [{"name": "tiny-base", "path": str(root / "base")}],
                             "benchmarks": [{"name": "yes_knowledge", "repeats": 4}, {"name": "yes_math", "repeats": 4}],
                             "items_dir": str(root / "items"), "batch_size": 4, "threads": 1,

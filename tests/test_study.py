@@ -1,6 +1,7 @@
 """A small study end to end through papermill: report layout, manifest, index, caching, failures."""
 
 import json
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -9,6 +10,7 @@ import pytest
 import yaml
 
 from rpt_core.items import Item, write_items
+from rpt_core.manifest import REPO_ROOT
 from rpt_core.study import NOTEBOOKS_DIR, StepFailed, load_study, run_study
 
 from conftest import WORDS, build_yes_world
@@ -53,7 +55,7 @@ def small_study(root: Path, broken: bool = False) -> dict:
             "params": {"seed": 0}, "workers": 2,
             "steps": [
                 {"name": "train", "notebook": "train", "params": {"name": "tiny-rl", "train": train}},
-                {"name": "evaluate", "notebook": "evaluate",
+                {"name": "evaluate", "notebook": "evaluate", "kind": "evaluate",
                  "params": {"models": models, "checkpoints_of": ["tiny-rl"],
                             "benchmarks": benchmarks, "items_dir": str(root / "items"),
                             "sampling": {"temperature": 1.0, "top_p": 1.0, "max_new_tokens": 8, "seed": 0}}},
@@ -76,6 +78,10 @@ def study_root(tmp_path_factory):
 @pytest.mark.slow
 def test_small_study_runs_end_to_end_and_a_rerun_reuses_the_caches(study_root):
     reports = study_root / "reports"
+    reference = REPO_ROOT / "reports" / json.loads((REPO_ROOT / "reports" / "references.json").read_text())["tinyworld-bases"]
+    copied = reports / reference.relative_to(REPO_ROOT / "reports")     # a committed reference beside the new runs
+    shutil.copytree(reference, copied)
+    reference_bytes, tree = folder_bytes(copied), git_tree_state()
     first = run_study(load_study(study_root / "small.yaml"), reports_root=reports, run_id="run-1", progress=False)
     manifest = first.manifest
     assert manifest["status"] == "done" and [s["status"] for s in manifest["steps"]] == ["done"] * 6
@@ -129,6 +135,30 @@ def test_small_study_runs_end_to_end_and_a_rerun_reuses_the_caches(study_root):
     text = compare_runs(run, third.run_dir)
     assert "## Conclusions (0 flipped)" in text and "| tiny-rl | yes_math |" in text
 
+    # three runs later: the reference beside them is byte-identical, no tracked file changed, and no
+    # manifest names a path of this machine
+    assert folder_bytes(copied) == reference_bytes
+    assert git_tree_state() == tree
+    for result in (first, second, third):
+        manifest_text = (result.run_dir / "manifest.json").read_text()
+        assert str(study_root) not in manifest_text and str(REPO_ROOT) not in manifest_text
+        assert "<work-dir>" in manifest_text
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def git_tree_state() -> tuple[str, str]:
+    """The repository's status and the diff of its tracked files: equal before and after a run when the
+    run changed no tracked file (a tree that was clean stays clean)."""
+    import subprocess
+
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True).stdout
+
+    return git("status", "--porcelain"), git("diff", "HEAD")
+
 
 def check_site(reports: Path, run: Path) -> None:
     """Click through the static site in headless Chromium: index -> run page -> executed notebook
@@ -147,9 +177,10 @@ def check_site(reports: Path, run: Path) -> None:
         return result
 
     index = ok(reports / "index.html")
-    assert sum(1 for img in index.images if "fig2_id_ood" in img["src"]) == 1
+    assert index.images == []                               # the index lists runs; each run's page shows it
     assert (run / "index.html").resolve().as_uri() in index.links
     page = ok(run / "index.html")
+    assert sum(1 for img in page.images if "fig2_id_ood" in img["src"]) == 1
     assert "How to reproduce" in page.text and "rpt run" in page.text and "Key numbers" in page.text
     notebook = run / "notebooks" / "observational.html"
     assert notebook.resolve().as_uri() in page.links
@@ -191,14 +222,20 @@ def test_bad_study_files_name_the_field(tmp_path):
               "repeated: ['a']"),
              ({"study": "s", "steps": [{"name": "t", "notebook": "train",
                                         "params": {"train": {"model": {"path": "m"}, "data": {"sets": ["x.jsonl"]},
-                                                             "algorithm": "ppo"}}}]}, "algorithm: 'ppo' is not allowed")]
+                                                             "algorithm": "ppo"}}}]}, "algorithm: 'ppo' is not allowed"),
+             ({"study": "s", "steps": [{"name": "a", "notebook": "train", "kind": "evalute"}]},
+              "steps[0].kind: unknown step kind 'evalute'; allowed: notebook, evaluate"),
+             ({"study": "s", "steps": [{"name": "a", "notebook": "train", "kind": "evaluate"}]},
+              "step 'a': kind: evaluate, but train.ipynb does not declare every evaluation config field"),
+             ({"study": "s", "steps": [{"name": "e", "notebook": "evaluate"}]},
+              "step 'e': kind: evaluate.ipynb takes an evaluation config: declare the step 'kind: evaluate'")]
     evaluate = {"models": [{"name": "m", "path": "models/tinyworld/tiny-s"}], "benchmarks": ["humaneval"]}
     for change, message in [({"backend": "vlm"}, "step 'e': backend: 'vlm' is not allowed; allowed: hf, vllm"),
                             ({"shard": "banana"}, "step 'e': shard: 'banana' must look like i/n"),
                             ({"sampling": {"temperature": -3}}, "step 'e': sampling.temperature: -3: must be >= 0"),
                             ({"threads": "two"}, "step 'e': threads: 'two': expected int | null"),
                             ({"benchmarks": ["gsm9k"]}, "step 'e': benchmarks[0].name: unknown benchmark 'gsm9k'")]:
-        cases.append(({"study": "s", "steps": [{"name": "e", "notebook": "evaluate", "params": {**evaluate, **change}}]},
+        cases.append(({"study": "s", "steps": [{"name": "e", "notebook": "evaluate", "kind": "evaluate", "params": {**evaluate, **change}}]},
                       message))
     for raw, message in cases:
         path = tmp_path / "s.yaml"
@@ -219,7 +256,7 @@ def test_evaluate_notebook_parameters_are_the_eval_config_fields():
     declared = set(notebook_parameters(NOTEBOOKS_DIR / "evaluate.ipynb")) - {"run_dir", "work_dir", "step"}
     assert declared == {f.name for f in fields(EvalConfig)} - {"out_dir", "work_dir"}
     study = load_study({"study": "s", "work_dir": "w", "params": {"threads": 1},
-                        "steps": [{"name": "e", "notebook": "evaluate",
+                        "steps": [{"name": "e", "notebook": "evaluate", "kind": "evaluate",
                                    "params": {"checkpoints_of": ["run"], "benchmarks": [{"name": "humaneval", "limit": 2}]}}]})
     injected = step_parameters(study, study.steps[0], Path("r"))
     assert injected["models"] == [] and injected["threads"] == 1 and injected["shard"] == "0/1"
@@ -284,7 +321,7 @@ def test_cli_validate_and_dry_run(tmp_path, capsys):
 
 def _record(args):
     run_dir, writer = args
-    from rpt_core.study import record_key_numbers
+    from rpt_core.layout import record_key_numbers
 
     for i in range(20):
         record_key_numbers(run_dir, **{f"writer {writer} number {i}": float(i)})
@@ -293,7 +330,7 @@ def _record(args):
 def test_key_numbers_from_parallel_steps_are_all_kept(tmp_path):
     import multiprocessing
 
-    from rpt_core.study import read_key_numbers
+    from rpt_core.layout import read_key_numbers
 
     with multiprocessing.get_context("fork").Pool(4) as pool:
         pool.map(_record, [(tmp_path, w) for w in range(4)])
@@ -302,7 +339,7 @@ def test_key_numbers_from_parallel_steps_are_all_kept(tmp_path):
 
 
 def test_heartbeat_shows_the_running_cell_and_its_progress_bar(tmp_path, capsys):
-    from rpt_core.study import Heartbeat, notebook_progress
+    from rpt_core.study.run import Heartbeat, notebook_progress
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("run()"), nbformat.v4.new_code_cell("y")]
@@ -338,3 +375,40 @@ def test_an_analysis_without_records_fails_inside_a_study_instead_of_reading_the
     assert records_source(None, tmp_path / "none").name == "records"   # on its own: the reference run
     with inside_study("r2"), pytest.raises(FileNotFoundError, match="run r2"):
         records_source(None, tmp_path / "none")
+
+
+def test_manifests_name_no_path_of_the_machine(tmp_path):
+    from rpt_core.manifest import REPO_ROOT, write_manifest
+
+    path = write_manifest(tmp_path, params={"work_dir": str(tmp_path / "work")},
+                          command=f"rpt run {REPO_ROOT}/params/demo.yaml --work-dir {tmp_path}/work",
+                          study_file=str(REPO_ROOT / "params" / "demo.yaml"),
+                          steps=[{"source": str(REPO_ROOT / "notebooks" / "train.ipynb"),
+                                  "error": f"FileNotFoundError: {tmp_path}/elsewhere/x.bin"}],
+                          model="Qwen/Qwen2.5-Math-7B", url="https://huggingface.co/x", ratio="3/4 tok/s")
+    text = path.read_text()
+    assert str(tmp_path) not in text and str(REPO_ROOT) not in text
+    manifest = json.loads(text)
+    assert manifest["command"] == "rpt run params/demo.yaml --work-dir <work-dir>"
+    assert manifest["params"]["work_dir"] == "<work-dir>"
+    assert manifest["study_file"] == "params/demo.yaml" and manifest["steps"][0]["source"] == "notebooks/train.ipynb"
+    assert manifest["steps"][0]["error"] == "FileNotFoundError: <outside-repo>/x.bin"
+    assert (manifest["model"], manifest["url"], manifest["ratio"]) == ("Qwen/Qwen2.5-Math-7B", "https://huggingface.co/x",
+                                                                      "3/4 tok/s")
+
+
+def test_writing_a_manifest_is_cheap(tmp_path):
+    """git runs once per manifest and torch is not imported for it."""
+    import subprocess
+    import sys
+
+    code = ("import subprocess, sys; calls = []; run = subprocess.run\n"
+            "subprocess.run = lambda args, **kw: calls.append(args[0]) or run(args, **kw)\n"
+            "from rpt_core.manifest import write_manifest\n"
+            f"m = write_manifest({str(tmp_path)!r}, kind='x')\n"
+            "print(calls.count('git'), 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent).stdout.split()
+    assert out == ["1", "False"]
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["git"]["commit"] and "torch" in manifest["packages"]
