@@ -294,13 +294,15 @@ def _preallocate(cache, extra: int) -> None:
     cache.layers = [Preallocated(layer) for layer in cache.layers]
 
 
-def _sample(logits, sampling: Sampling, generator, candidates: int = 256):
+def _sample(logits, sampling: Sampling, generator, candidates: tuple[int, ...] = (32, 256)):
     """One token per row: greedy at temperature 0, else temperature and nucleus (top-p) sampling.
-    The nucleus is searched among the ``candidates`` most likely tokens (a full sort of the
-    vocabulary per step cost more than the model's forward pass); only a row whose nucleus is not
-    among them is sorted in full, so the result is exact either way. (Sorting every row whenever
-    one row needed it cost 19% of a decoding step at 256 rows, and drawing from the whole sorted
-    vocabulary another 12%.)"""
+    The nucleus is searched among each row's most likely tokens, ``candidates[0]`` of them first;
+    a row whose nucleus is not among them tries the next count, and only a row whose nucleus is
+    among none is sorted in full, so the result is exact either way. (A full sort of the vocabulary
+    per step cost more than the model's forward pass; sorting every row whenever one row needed it
+    cost 19% of a decoding step at 256 rows, drawing from the whole sorted vocabulary another 12%;
+    the top 32 of 256 rows cost about half of their top 256, on the tiny world's 945 tokens and on
+    SmolLM2's 49,152.) Rows are drawn in groups, in row order within a group."""
     import torch
 
     if sampling.temperature <= 0:
@@ -308,13 +310,21 @@ def _sample(logits, sampling: Sampling, generator, candidates: int = 256):
     probs = torch.softmax(logits / sampling.temperature, -1)
     if sampling.top_p >= 1.0:
         return torch.multinomial(probs, 1, generator=generator)[:, 0]
-    top, order = probs.topk(min(candidates, probs.shape[-1]), -1)
-    short = top.sum(-1) < sampling.top_p
-    if not bool(short.any()):
-        return _nucleus_draw(top, order, sampling.top_p, generator)
     token = torch.empty(len(probs), dtype=torch.long, device=probs.device)
-    token[~short] = _nucleus_draw(top[~short], order[~short], sampling.top_p, generator)
-    token[short] = _nucleus_draw(*probs[short].sort(-1, descending=True), sampling.top_p, generator)
+    rows = None   # the rows still to draw (None: all of them)
+    for count in candidates:
+        pending = probs if rows is None else probs[rows]
+        top, order = pending.topk(min(count, probs.shape[-1]), -1)
+        fits = top.sum(-1) >= sampling.top_p
+        if rows is None and bool(fits.all()):
+            return _nucleus_draw(top, order, sampling.top_p, generator)
+        rows = torch.arange(len(probs), device=probs.device) if rows is None else rows
+        if bool(fits.any()):
+            token[rows[fits]] = _nucleus_draw(top[fits], order[fits], sampling.top_p, generator)
+        rows = rows[~fits]
+        if not len(rows):
+            return token
+    token[rows] = _nucleus_draw(*probs[rows].sort(-1, descending=True), sampling.top_p, generator)
     return token
 
 

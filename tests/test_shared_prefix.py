@@ -45,16 +45,19 @@ def test_nucleus_sampling_is_exact_with_few_candidates():
     logits = torch.randn(4, 50) * 3
     logits[2:] /= 6
     logits[:2, :3] += 12   # rows 0-1: the nucleus is among 4 candidates; rows 2-3 need the full sort
-    sampling = Sampling(temperature=0.7, top_p=0.9, max_new_tokens=1)
     probs = torch.softmax(logits / 0.7, -1)
-    ordered, order = probs.sort(-1, descending=True)
-    in_nucleus = ordered.cumsum(-1) - ordered <= 0.9
     assert probs.topk(4, -1).values.sum(-1)[:2].gt(0.9).all() and probs.topk(4, -1).values.sum(-1)[2:].lt(0.9).all()
-    exact = torch.zeros_like(probs).scatter(-1, order, ordered * in_nucleus)
-    exact /= exact.sum(-1, keepdim=True)   # the nucleus distribution, renormalised
+    # at top_p 0.97 the ladder (1, 4) takes row 1 at its first count and row 0 at its second
+    top1 = probs.max(-1).values
+    assert top1[0] < 0.97 <= top1[1] and probs.topk(4, -1).values.sum(-1)[0] >= 0.97
     draws = 4000
-    for candidates in (4, 50):   # a mixed batch (some rows sorted in full) and the full sort for all
-        generator = torch.Generator().manual_seed(candidates)
+    for top_p, candidates in ((0.9, (4,)), (0.9, (50,)), (0.97, (1, 4)), (0.9, (1, 4, 20))):
+        ordered, order = probs.sort(-1, descending=True)
+        in_nucleus = ordered.cumsum(-1) - ordered <= top_p
+        exact = torch.zeros_like(probs).scatter(-1, order, ordered * in_nucleus)
+        exact /= exact.sum(-1, keepdim=True)   # the nucleus distribution, renormalised
+        sampling = Sampling(temperature=0.7, top_p=top_p, max_new_tokens=1)
+        generator = torch.Generator().manual_seed(sum(candidates))
         drawn = torch.stack([_sample(logits, sampling, generator, candidates=candidates) for _ in range(draws)])
         frequency = torch.zeros_like(probs).scatter_add(-1, drawn.T, torch.ones_like(drawn.T, dtype=torch.float)) / draws
         assert (frequency[exact == 0] == 0).all()   # never outside the nucleus
