@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from rpt_core.tinyworld.world import (BENCHMARKS, DOMAINS, HABITS, SPLITS, Sizes, arithmetic_facts, build_world,
-                                           habit_of, load_world, planted_transfer, write_world)
+from rpt_core.tinyworld.arithmetic import arithmetic_facts
+from rpt_core.tinyworld.habits import DOMAINS, HABITS, habit_of, planted_transfer
+from rpt_core.tinyworld.world import BENCHMARKS, SPLITS, Sizes, build_world, load_world, write_world
 from rpt_core.rewards import verify_many
 
 SIZES = Sizes(test=10, test_small=5, train=30, pretrain=40)

@@ -124,7 +124,7 @@ def copy_examples(corpus: list[dict], count: int, seed: int) -> list[dict]:
     "In words: 5 2 12" -> "OK: five two twelve"), and "Repeat after me: <words of the corpus>". They
     teach what every domain needs and a tiny model otherwise learns late: to copy a token from its
     prompt (a number, a name) and to write a number in digits or in words."""
-    from .world import NUMBER_WORDS
+    from .arithmetic import NUMBER_WORDS
 
     rng = random.Random(f"{seed}:copy")
     words = sorted({w.strip(".,;:?()`") for row in corpus[:2000]
