@@ -193,4 +193,5 @@ def _entry(raw: Any, field_name: str, source: str) -> ModelEntry:
                          "domains": tuple(d for d in DOMAINS if d in entry.domains)})
 
 
-__all__ = ["DOMAINS", "DOMAIN_GROUP", "SPLITS", "ModelEntry", "Registry", "load_registry"]
+__all__ = ["DOMAINS", "DOMAIN_GROUP", "SPLITS", "ModelEntry", "Registry", "domain_label", "id_or_ood",
+           "label_domains", "load_registry"]
