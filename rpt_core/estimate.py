@@ -169,5 +169,5 @@ def estimate_train(step: str, config, n_items: int, gpus: int = 1, gpu_memory_gi
     return est
 
 
-__all__ = ["Architecture", "KNOWN_MODELS", "THROUGHPUT", "Estimate", "hub_id_problem", "architecture",
+__all__ = ["Architecture", "KNOWN_MODELS", "THROUGHPUT", "Estimate", "architecture",
            "inference_memory_gib", "training_memory_gib", "estimate_eval", "estimate_train"]

@@ -41,7 +41,7 @@ DOMAIN_GROUP: dict[str, str] = {"math": "structured", "code": "structured", "kno
 SPLITS: tuple[str, ...] = ("ID", "OOD")
 
 
-def split_of(domain: str, trained: Iterable[str]) -> str:
+def id_or_ood(domain: str, trained: Iterable[str]) -> str:
     """``"ID"`` when the evaluation ``domain`` is one of the ``trained`` domains, else ``"OOD"``: the one
     place the paper's seen/unseen distinction is decided (registry, strata, tables all call it)."""
     return "ID" if domain in tuple(trained) else "OOD"
@@ -133,7 +133,7 @@ class Registry:
             raise ValueError(f"{model!r} is a base model: ID/OOD is only defined for RPT models")
         if domain not in DOMAINS:
             raise ValueError(f"unknown domain {domain!r}; allowed: {', '.join(DOMAINS)}")
-        return split_of(domain, entry.domains)
+        return id_or_ood(domain, entry.domains)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per model, every :class:`ModelEntry` field as a column (domains as ``"math+code"``)."""
@@ -193,4 +193,5 @@ def _entry(raw: Any, field_name: str, source: str) -> ModelEntry:
                          "domains": tuple(d for d in DOMAINS if d in entry.domains)})
 
 
-__all__ = ["DOMAINS", "DOMAIN_GROUP", "SPLITS", "ModelEntry", "Registry", "load_registry"]
+__all__ = ["DOMAINS", "DOMAIN_GROUP", "SPLITS", "ModelEntry", "Registry", "domain_label", "id_or_ood",
+           "label_domains", "load_registry"]

@@ -455,4 +455,5 @@ def write_run_page(run_dir: str | Path, rewrite: bool = False) -> Path:
 
 
 __all__ = ["Run", "RunView", "read_run", "view", "run_readme", "run_page", "reproduce_commands", "write_run_readme",
-           "write_run_page", "csv_as_html", "notebook_page", "artifacts", "data_files"]
+           "write_run_page", "csv_as_html", "notebook_page", "artifacts", "data_files",
+           "a", "badge", "esc", "md_link", "md_text", "page"]

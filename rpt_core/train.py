@@ -2,7 +2,7 @@
 
 The paper's interventional study trains one base model on one domain at a time (or a mix) with a
 binary verifiable reward: 1 when the verifier accepts the completion, else 0, no format bonus.
-The reward functions here are the same :func:`rpt_core.rewards.verify` that grades evaluations.
+The reward functions (:mod:`rpt_core.train_rewards`) are the same :func:`rpt_core.rewards.verify` that grades evaluations.
 
 One run, top to bottom (:func:`train`):
 
@@ -11,9 +11,9 @@ One run, top to bottom (:func:`train`):
    versions: 1.16 defaults to ``loss_type="dapo"``, ``beta=0`` and ``bf16=True``);
 2. load the training items (:func:`training_items`) and turn them into a prompt dataset whose extra
    columns (``kind``, ``reference``, ``domain``) route each row to its verifier;
-3. train with :class:`RLVRTrainer`; a checkpoint every ``save_steps`` steps (Hugging Face format, so
-   the evaluation engine loads it directly), a per-step log table (:class:`TrainLog`), the prompts of
-   every step's global batch (``batches.jsonl``, :func:`read_batches`) and a manifest;
+3. train with :class:`rpt_core.trainer.RLVRTrainer`; a checkpoint every ``save_steps`` steps (Hugging Face format, so
+   the evaluation engine loads it directly), a per-step log table (:class:`rpt_core.trainer.TrainLog`), the prompts of
+   every step's global batch (``batches.jsonl``, :func:`rpt_core.trainer.read_batches`) and a manifest;
 4. an interrupted run resumes from its last checkpoint when started again with the same ``out_dir``.
 
 Several processes (``accelerate launch --num_processes N -m rpt_core.cli train P``; gloo on CPUs)
@@ -37,7 +37,7 @@ reward (zero advantage) are dropped from the loss and its token normaliser; the 
 so the effective batch shrinks on steps with many solved or hopeless prompts
 (``dynamic_sampling/kept_fraction`` in the log says by how much).
 
-``reward: placebo`` replaces the verifiers by a seeded coin flip (:class:`PlaceboReward`): a control
+``reward: placebo`` replaces the verifiers by a seeded coin flip (:class:`rpt_core.train_rewards.PlaceboReward`): a control
 run that trains exactly like a real one but learns nothing about correctness.
 """
 
@@ -47,8 +47,6 @@ import hashlib
 import json
 import math
 import os
-import random
-import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -57,16 +55,14 @@ from typing import Any
 
 import pandas as pd
 
-from .atomic import write_atomic
 from .config import ALGORITHMS, REWARDS, TrainConfig
 from .items import Item, read_items
 from .layout import FINAL_DIR, checkpoints
 from .manifest import read_manifest, utc_now, write_manifest
 from .modelref import resolve_model
-from .rewards import verify_many
+from .train_rewards import reward_functions
+from .trainer import LOG_FILE, log_callback, trainer_class
 
-LOG_FILE = "train_log.csv"
-BATCHES_FILE = "batches.jsonl"
 
 
 def is_main_process() -> bool:
@@ -238,189 +234,6 @@ def to_dataset(items: list[Item], chat: bool = True):
     } for item in items])
 
 
-# --------------------------------------------------------------------------------------------- rewards
-
-def completion_text(completion) -> str:
-    """The assistant text of a TRL completion (a string, or chat messages for chat prompts)."""
-    if isinstance(completion, str):
-        return completion
-    return "".join(m.get("content") or "" for m in completion if m.get("role") == "assistant")
-
-
-class VerifierReward:
-    """A TRL reward function: the binary verifier reward for the rows of one domain.
-
-    Rows of other domains get ``None`` (TRL skips them), so a mixed batch is routed row by row and
-    TRL logs ``rewards/<domain>/mean`` per verifier. A completion the verifier cannot score (timeout,
-    crash, sandbox kill) scores 0 like any wrong answer; verifiers never raise on completions, and a
-    malformed reference is a data error that is raised.
-    """
-
-    def __init__(self, domain: str, workers: int = 8):
-        self.domain = domain
-        self.__name__ = domain
-        self.workers = workers
-
-    def __call__(self, prompts, completions, kind, reference, domain, **_) -> list[float | None]:
-        rows = [i for i, d in enumerate(domain) if d == self.domain]
-        verdicts = verify_many([(kind[i], completion_text(completions[i]), json.loads(reference[i])) for i in rows],
-                               workers=self.workers)
-        rewards: list[float | None] = [None] * len(completions)
-        for i, verdict in zip(rows, verdicts):
-            rewards[i] = verdict.reward
-        return rewards
-
-
-class PlaceboReward:
-    """A methodology control: the reward of every rollout is a coin flip (1 with probability
-    ``rate``), drawn from a stream seeded by ``seed`` and independent of the completion. Training
-    with it has everything of a real run (sampling, updates, KL, learning rate) except information
-    about correctness, so whatever it changes in accuracy is what training noise alone can do."""
-
-    def __init__(self, domain: str, seed: int, rate: float = 0.5):
-        self.domain = domain
-        self.__name__ = domain
-        self.rate = rate
-        self.rng = random.Random(f"placebo:{seed}:{domain}")
-
-    def __call__(self, prompts, completions, domain, **_) -> list[float | None]:
-        return [float(self.rng.random() < self.rate) if d == self.domain else None for d in domain]
-
-
-def reward_functions(items: list[Item], workers: int = 8, reward: str = "verifier",
-                     seed: int = 0) -> list[VerifierReward | PlaceboReward]:
-    """One reward function per domain present in ``items`` (sorted by name): the verifier's
-    (:class:`VerifierReward`) or, with ``reward="placebo"``, a coin flip (:class:`PlaceboReward`)."""
-    if reward not in REWARDS:
-        raise ValueError(f"unknown reward {reward!r}; allowed: {', '.join(REWARDS)}")
-    domains = sorted({item.domain for item in items})
-    if reward == "placebo":
-        return [PlaceboReward(domain, seed) for domain in domains]
-    return [VerifierReward(domain, workers) for domain in domains]
-
-
-# --------------------------------------------------------------------------------------------- trainer
-
-def _trainer_class():
-    from trl import GRPOTrainer
-
-    class RLVRTrainer(GRPOTrainer):
-        """GRPOTrainer plus DAPO's dynamic-sampling filter (see the module docstring) and, with
-        ``shared_prompts``, each group's prompt run once for sampling and scoring
-        (:mod:`rpt_core.shared_prompts`)."""
-
-        def __init__(self, *args, dynamic_sampling: bool = False, shared_prompts: bool = False, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.dynamic_sampling, self.shared_prompts = dynamic_sampling, shared_prompts
-
-        def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
-            if not self.shared_prompts:
-                return super()._generate_single_turn(prompt_ids, images, multimodal_fields, num_generations,
-                                                     has_tool_images)
-            from .shared_prompts import sample_completions
-
-            args = self.args
-            completions = sample_completions(
-                self.accelerator.unwrap_model(self.model), prompt_ids, temperature=args.temperature,
-                top_p=args.top_p, max_new_tokens=args.max_completion_length,
-                seed=args.seed * 1_000_003 + self.state.global_step, eos_ids=list(self.eos_token_ids),
-                pad_id=self._tokenizer.pad_token_id, device=self.accelerator.device)
-            return completions, None
-
-        def _get_per_token_logps_and_entropies(self, model, input_ids, attention_mask, logits_to_keep,
-                                               batch_size=None, compute_entropy=False, compute_aux_loss=False,
-                                               **multimodal):
-            if not self.shared_prompts:
-                return super()._get_per_token_logps_and_entropies(
-                    model, input_ids, attention_mask, logits_to_keep, batch_size, compute_entropy,
-                    compute_aux_loss, **multimodal)
-            import torch
-
-            from .shared_prompts import score_completions
-
-            batch_size = batch_size or input_ids.size(0)
-            logps, entropies = [], []
-            for start in range(0, input_ids.size(0), batch_size):
-                with self.accelerator.autocast():
-                    lp, entropy = score_completions(model, input_ids[start:start + batch_size],
-                                                    attention_mask[start:start + batch_size], logits_to_keep,
-                                                    compute_entropy)
-                logps.append(lp)
-                entropies.append(entropy)
-            return torch.cat(logps), (torch.cat(entropies) if compute_entropy else None), None
-
-        def _generate_and_score_completions(self, inputs):
-            batch = super()._generate_and_score_completions(inputs)
-            self._log_batch(inputs)
-            if self.dynamic_sampling:
-                # binary rewards: an advantage of exactly 0 means every rollout of the group scored alike
-                keep = (batch["advantages"] != 0).int()
-                batch["completion_mask"] = batch["completion_mask"] * keep.unsqueeze(1)
-                loss_mask = batch["completion_mask"] * batch.get("tool_mask", 1)
-                batch["num_items_in_batch"] = self.accelerator.gather(loss_mask.sum()).sum()
-                kept = self.accelerator.gather(keep.float()).mean().item()
-                mode = "train" if self.model.training else "eval"
-                self._metrics[mode]["dynamic_sampling/kept_fraction"].append(kept)
-            return batch
-
-        def _log_batch(self, inputs) -> None:
-            """One line of ``batches.jsonl`` per generation: the step it trains, the rollouts of the
-            global batch (every process's, gathered) and their prompts' ``item_id`` (sorted)."""
-            from accelerate.utils import gather_object
-
-            prompts = gather_object([row["item_id"] for row in inputs])
-            if self.accelerator.is_main_process:
-                line = {"step": self.state.global_step + 1, "rollouts": len(prompts), "processes": self.accelerator.num_processes,
-                        "prompts": sorted(prompts)}
-                with open(Path(self.args.output_dir) / BATCHES_FILE, "a") as f:
-                    f.write(json.dumps(line) + "\n")
-
-    return RLVRTrainer
-
-
-def read_batches(out_dir: str | Path) -> dict[int, dict]:
-    """``{step: line}`` of a run's ``batches.jsonl``; a step logged again after a resume counts once
-    (its last line)."""
-    path = Path(out_dir) / BATCHES_FILE
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
-    return {line["step"]: line for line in lines}
-
-
-def _log_callback():
-    from transformers import TrainerCallback
-
-    class TrainLog(TrainerCallback):
-        """Appends TRL's per-step metrics plus wall time to ``out_dir/train_log.csv`` after every step.
-
-        Columns: ``step``, ``step_time_s`` (generation + verification + update), ``reward``,
-        ``rewards/<domain>/mean|std``, ``kl``, ``entropy``, ``clip_ratio/*``, ``completions/*`` (lengths
-        in tokens, ``clipped_ratio`` = truncated share), ``loss``, ``learning_rate``, ...
-        On resume, rows after the resumed checkpoint are dropped so no step appears twice.
-        """
-
-        def __init__(self, out_dir: Path):
-            self.path = Path(out_dir) / LOG_FILE
-            self.rows: list[dict] = []
-            self.started = time.perf_counter()
-
-        def on_train_begin(self, args, state, control, **kwargs):
-            if self.path.exists():
-                old = pd.read_csv(self.path)
-                self.rows = old[old["step"] <= state.global_step].to_dict("records")
-
-        def on_step_begin(self, args, state, control, **kwargs):
-            self.started = time.perf_counter()
-
-        def on_log(self, args, state, control, logs=None, **kwargs):
-            if not logs or "reward" not in logs or not state.is_world_process_zero:
-                return
-            row = {"step": state.global_step, "step_time_s": round(time.perf_counter() - self.started, 3), **logs}
-            self.rows = [r for r in self.rows if r["step"] != row["step"]] + [row]
-            write_atomic(self.path, pd.DataFrame(self.rows).to_csv(index=False))
-
-    return TrainLog
-
-
 # ------------------------------------------------------------------------------------------- the run
 
 @dataclass
@@ -488,11 +301,11 @@ def train(config: TrainConfig) -> TrainResult:
     tokenizer = AutoTokenizer.from_pretrained(model_path, revision=config.model.revision)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    trainer = _trainer_class()(
+    trainer = trainer_class()(
         model=model_path, args=args, train_dataset=to_dataset(items, config.model.chat),
         reward_funcs=reward_functions(items, config.runtime.reward_workers, config.reward, rl["seed"]),
         processing_class=tokenizer,
-        callbacks=[_log_callback()(out_dir)], dynamic_sampling=rl["dynamic_sampling"],
+        callbacks=[log_callback()(out_dir)], dynamic_sampling=rl["dynamic_sampling"],
         shared_prompts=config.runtime.shared_prompts,
     )
     trainer.train(resume_from_checkpoint=str(resume) if resume else None)
@@ -526,6 +339,5 @@ def _last(log: pd.DataFrame, column: str) -> float | None:
     return None if len(values) == 0 or math.isnan(values.iloc[-1]) else float(values.iloc[-1])
 
 
-__all__ = ["ALGORITHMS", "REWARDS", "resolve_rl", "grpo_config", "training_items", "to_dataset", "VerifierReward",
-           "PlaceboReward",
-           "reward_functions", "train", "TrainResult"]
+__all__ = ["ALGORITHMS", "REWARDS", "TrainResult", "config_fingerprint", "grpo_config", "is_main_process",
+           "num_processes", "resolve_device", "resolve_rl", "to_dataset", "train", "training_items"]

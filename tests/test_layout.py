@@ -122,3 +122,117 @@ def test_task_versions_come_from_content():
     assert dataclasses.replace(task, options={**task.options, "release": "release_v6"}).version != task.version
     assert benchmark_version("gsm8k") == f"gsm8k@{TASKS['gsm8k'].version}" and benchmark_version("x") == "x@items"
     assert len({t.version for t in BENCHMARKS.values()}) == len(BENCHMARKS)   # each hashes its own file
+
+
+MAX_LINES = 500   # no tolerance
+
+
+def test_every_module_is_small_and_states_its_job():
+    """Every rpt_core module has at most MAX_LINES lines and starts with a module docstring."""
+    for path in sorted(ROOT.rglob("*.py")):
+        assert len(path.read_text().splitlines()) <= MAX_LINES, f"{path} has over {MAX_LINES} lines"
+        assert ast.get_docstring(ast.parse(path.read_text())), f"{path} has no module docstring"
+
+
+ANALYSIS = ("rpt_core.stats", "rpt_core.figures", "rpt_core.tables", "rpt_core.compare", "rpt_core.models")
+GENERATION = {"rpt_core.generate", "rpt_core.evaluate", "rpt_core.train", "rpt_core.trainer",
+              "rpt_core.train_rewards"}
+HEAVY = {"torch", "transformers", "vllm", "trl"}
+
+
+def _analysis_modules() -> list[str]:
+    return sorted(m for m in import_graph() if m in ANALYSIS or m.startswith("rpt_core.stats."))
+
+
+def _reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = {start}, [start]
+    while todo:
+        for target in graph[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return seen
+
+
+def _external_imports(module: str) -> set[str]:
+    """Top-level names of the non-rpt_core packages a module imports, anywhere in its body."""
+    files = {_module(p): p for p in ROOT.rglob("*.py")}
+    names = set()
+    for node in ast.walk(ast.parse(files[module].read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_analysis_imports_nothing_of_generation_or_evaluation():
+    """The statistics, figures, tables, comparison and model registry reach (transitively, lazy
+    imports included) no generation, evaluation or training module and none of torch,
+    transformers, vllm, trl; importing them in a fresh interpreter loads neither torch nor
+    transformers."""
+    import subprocess
+    import sys
+
+    graph = import_graph()
+    modules = _analysis_modules()
+    assert "rpt_core.figures" in modules and "rpt_core.stats.aggregation" in modules
+    for module in modules:
+        reached = _reachable(graph, module)
+        assert not reached & GENERATION, f"{module} reaches {sorted(reached & GENERATION)}"
+        heavy = {m: _external_imports(m) & HEAVY for m in reached}
+        assert not any(heavy.values()), f"{module} reaches {({m: h for m, h in heavy.items() if h})}"
+    code = ("import sys\n" + "".join(f"import {m}\n" for m in modules)
+            + "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=ROOT.parent)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def _dunder_all(tree: ast.Module) -> list[str] | None:
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+            return list(ast.literal_eval(node.value))
+    return None
+
+
+def _top_level_names(tree: ast.Module) -> set[str]:
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names |= {(a.asname or a.name).split(".")[0] for a in node.names}
+    return names
+
+
+def test_dunder_all_is_true():
+    """Where a module defines ``__all__``: every name in it exists in the module, and every public
+    name another rpt_core module imports from it (``from X import name``, lazy imports included;
+    submodules of packages left out) is in it. Private names imported across modules are not
+    checked (today: generate._decode_shared, stats.stratify._correct_column and _starts,
+    stats.significance._cmh_arrays)."""
+    files = {_module(p): p for p in ROOT.rglob("*.py")}
+    trees = {m: ast.parse(p.read_text()) for m, p in files.items()}
+    alls = {m: _dunder_all(t) for m, t in trees.items()}
+    problems = []
+    for module, listed in alls.items():
+        if listed is not None:
+            problems += [f"{module}.__all__ lists undefined {n}" for n in listed if n not in _top_level_names(trees[module])]
+    for module, tree in trees.items():
+        package = module if files[module].name == "__init__.py" else module.rsplit(".", 1)[0]
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = package.split(".")
+            base = base[:len(base) - node.level + 1] if node.level else []
+            target = ".".join(base + ([node.module] if node.module else []))
+            listed = alls.get(target)
+            if listed is None:
+                continue
+            problems += [f"{module} imports {a.name} from {target}, not in its __all__" for a in node.names
+                         if f"{target}.{a.name}" not in files and not a.name.startswith("_") and a.name not in listed]
+    assert not problems, "\n".join(problems)

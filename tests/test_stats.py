@@ -467,7 +467,7 @@ def test_pass_at_k_curves_match_the_unbiased_estimator():
 
 # ---------------------------------------------------------------------------------- answer format
 
-def test_format_split_is_exact_and_worked_by_hand():
+def test_format_correctness_decomposition_is_exact_and_worked_by_hand():
     rows = []
     # base: 10 samples, 5 answered, 2 of those right (acc 20%); rpt: 9 answered, 6 right (acc 60%)
     for i in range(10):
@@ -477,18 +477,18 @@ def test_format_split_is_exact_and_worked_by_hand():
     rows += [("base", "k", "knowledge", "0", 0, True, "ok", "stop", 3), ("rl", "k", "knowledge", "0", 0, False, "no_answer", "stop", 3)]
     records = pd.DataFrame(rows, columns=["model", "benchmark", "domain", "item_id", "sample_index", "correct", "reason",
                                           "finish_reason", "tokens"])
-    split = aggregation.format_split(records, [("rl", "base", ["math"])]).set_index("benchmark")
-    q = split.loc["q"]
+    decomposition = aggregation.format_correctness_decomposition(records, [("rl", "base", ["math"])]).set_index("benchmark")
+    q = decomposition.loc["q"]
     assert q["split"] == "ID" and q["delta"] == pytest.approx(40.0)
     assert (q["answered_base"], q["answered_rpt"]) == pytest.approx((50.0, 90.0))
     assert (q["acc_answered_base"], q["acc_answered_rpt"]) == pytest.approx((40.0, 600 / 9))
     assert q["delta_format"] == pytest.approx(40 * 0.4) and q["delta_correctness"] == pytest.approx(90 * (6 / 9 - 0.4))
     assert q["delta_format"] + q["delta_correctness"] == pytest.approx(q["delta"])
     assert (q["truncated_base"], q["truncated_rpt"], q["tokens_base"], q["tokens_rpt"]) == pytest.approx((0, 10, 10, 4))
-    k = split.loc["k"]
+    k = decomposition.loc["k"]
     assert k["split"] == "OOD" and k["delta"] == -100 and math.isnan(k["acc_answered_rpt"]) and math.isnan(k["delta_correctness"])
     with pytest.raises(ValueError, match="lack column 'reason'"):
-        aggregation.format_split(records.drop(columns="reason"), [("rl", "base", ["math"])])
+        aggregation.format_correctness_decomposition(records.drop(columns="reason"), [("rl", "base", ["math"])])
 
 
 @pytest.mark.parametrize("bad", [[0.5, 1.0], ["False", True], [2, 0]])

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from rpt_core.tinyworld.world import (BENCHMARKS, DOMAINS, HABITS, SPLITS, Sizes, arithmetic_facts, build_world,
-                                           habit_of, load_world, planted_transfer, write_world)
+from rpt_core.tinyworld.arithmetic import arithmetic_facts
+from rpt_core.tinyworld.habits import DOMAINS, HABITS, habit_of, planted_transfer
+from rpt_core.tinyworld.world import BENCHMARKS, SPLITS, Sizes, build_world, load_world, write_world
 from rpt_core.rewards import verify_many
 
 SIZES = Sizes(test=10, test_small=5, train=30, pretrain=40)
@@ -119,14 +120,14 @@ def test_write_and_load_round_trip(world, tmp_path):
 
 def test_pretrain_publish_and_check_a_base(world, tmp_path):
     from rpt_core.generate import HFGenerator, Sampling
-    from rpt_core.tinyworld.pretrain import PretrainConfig, check_published, pretrain, publish, read_pretraining
+    from rpt_core.tinyworld.pretrain import PretrainConfig, check_published, pretrain, publish_base, read_pretraining
 
     out = pretrain(world, tmp_path / "base", size="small", steps=40, seed=0, progress=False, batch_size=16,
                    vocab_size=400, fact_copies=2, table_copies=1, copy_rows=30, warmup_steps=5)
     manifest = read_pretraining(out)
     assert manifest["final_loss"] < manifest["initial_loss"] - 1.0
     assert manifest["steps"] == 40 and manifest["config"]["careful_rate"] == 0.35
-    record = publish(out, tmp_path / "published" / "tiny", command="rpt run params/tinyworld-bases.yaml")
+    record = publish_base(out, tmp_path / "published" / "tiny", command="rpt run params/tinyworld-bases.yaml")
     assert check_published(tmp_path / "published" / "tiny", world) == record
     assert record["world"]["seed"] == 0 and "model.safetensors" in record["files"]
     gen = HFGenerator(str(tmp_path / "published" / "tiny"), batch_size=4)

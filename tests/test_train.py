@@ -11,7 +11,8 @@ import yaml
 from rpt_core.config import ConfigError, load_train_config
 from rpt_core.items import Item
 from rpt_core.layout import checkpoints
-from rpt_core.train import ALGORITHMS, PlaceboReward, VerifierReward, reward_functions, resolve_rl, train
+from rpt_core.train import ALGORITHMS, resolve_rl, train
+from rpt_core.train_rewards import PlaceboReward, VerifierReward, reward_functions
 
 from conftest import WORDS, build_yes_world
 
@@ -324,7 +325,7 @@ def test_two_processes_train_the_global_batches_of_one(yes_world, tmp_path):
     from rpt_core.launch import launches
     from rpt_core.manifest import read_manifest, write_manifest
     from rpt_core.study import load_study
-    from rpt_core.train import read_batches
+    from rpt_core.trainer import read_batches
 
     train = yaml.safe_load(params(yes_world, "unused", steps=4).read_text())
     train.pop("out_dir")

@@ -1,8 +1,8 @@
 """Δ pooled over strata, the paper's comparisons: :func:`aggregate` (n_b-weighted Δ, its bootstrap
 CI and item-clustered permutation test, relative gain, Mantel-Haenszel θ̂ and CMH test) and the
 groupings built on it: ID / OOD / domain comparisons, the transfer matrix, robustness across bases
-and algorithms, training dynamics, per-benchmark paired tests, the placebo-adjusted Δ, the split
-of Δ into answer format and correctness, and the transfer matrix in words.
+and algorithms, training dynamics, per-benchmark paired tests, the placebo-adjusted Δ, the
+decomposition of Δ into answer format and correctness, and the transfer matrix in words.
 
 Accuracies are in percent (0-100); Δ and CIs in percentage points (pp); p-values in [0, 1].
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sps
 
-from ..models import DOMAIN_GROUP, DOMAINS, Registry, label_domains, split_of
+from ..models import DOMAIN_GROUP, DOMAINS, Registry, label_domains, id_or_ood
 from ..rewards.verdict import graded
 from .significance import _cmh_arrays, holm, mcnemar, stars
 from .stratify import Grid, Pair, Strata, _correct_column, _starts, pairs_from, strata
@@ -139,9 +139,9 @@ def _in_domain(set_name: str, train_domains: str) -> bool:
     if set_name == "ID":
         return True
     if set_name in DOMAINS:
-        return split_of(set_name, trained) == "ID"
+        return id_or_ood(set_name, trained) == "ID"
     if set_name in ("structured", "unstructured"):
-        return all(split_of(d, trained) == "ID" for d, g in DOMAIN_GROUP.items() if g == set_name)
+        return all(id_or_ood(d, trained) == "ID" for d, g in DOMAIN_GROUP.items() if g == set_name)
     return False
 
 
@@ -157,7 +157,7 @@ def transfer_matrix(st: Strata) -> pd.DataFrame:
     Columns: train_domains, eval_domain, in_domain, n_models, then :func:`aggregate`'s."""
     out = aggregate(st, ["train_domains", "domain"]).rename(columns={"domain": "eval_domain"})
     n_models = st.table.groupby(["train_domains", "domain"], sort=False)["rpt"].nunique().to_numpy()
-    out.insert(2, "in_domain", [split_of(e, label_domains(t)) == "ID" for t, e in zip(out["train_domains"], out["eval_domain"])])
+    out.insert(2, "in_domain", [id_or_ood(e, label_domains(t)) == "ID" for t, e in zip(out["train_domains"], out["eval_domain"])])
     out.insert(3, "n_models", n_models)
     rows = sorted(range(len(out)), key=lambda i: (_domain_rank(out["train_domains"].iat[i]),
                                                   _domain_rank(out["eval_domain"].iat[i])))
@@ -217,7 +217,7 @@ def training_dynamics(records: pd.DataFrame | Grid, steps: Mapping[str, int], ba
     return out.sort_values(["step", "split"], kind="stable").reset_index(drop=True)
 
 
-def format_split(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]) -> pd.DataFrame:
+def format_correctness_decomposition(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]) -> pd.DataFrame:
     """How much of each benchmark's Δ is answer format and how much is correctness.
 
     pass@1 = a x c, with ``a`` the share of samples with an extractable answer (``reason`` is not
@@ -230,7 +230,7 @@ def format_split(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]
     ``c`` is NaN where a model answered nothing (and its share of Δ then NaN too)."""
     for column in ("model", "benchmark", "domain", "correct", "reason"):
         if column not in records:
-            raise ValueError(f"records lack column {column!r}; format_split needs model, benchmark, domain, correct, reason")
+            raise ValueError(f"records lack column {column!r}; format_correctness_decomposition needs model, benchmark, domain, correct, reason")
     records = graded(records)
     frame = records.assign(answered=records["reason"] != "no_answer", correct=_correct_column(records),
                            truncated=records.get("finish_reason", pd.Series("", index=records.index)) == "length",
@@ -247,7 +247,7 @@ def format_split(records: pd.DataFrame, pairs: Registry | Iterable[Pair | tuple]
         for benchmark in rpt.index.intersection(base.index):
             r, b = rpt.loc[benchmark], base.loc[benchmark]
             rows.append({"rpt": pair.rpt, "base": pair.base, "benchmark": benchmark, "domain": r["domain"],
-                         "split": split_of(r["domain"], pair.domains),
+                         "split": id_or_ood(r["domain"], pair.domains),
                          "acc_base": 100 * b["acc"], "acc_rpt": 100 * r["acc"], "delta": 100 * (r["acc"] - b["acc"]),
                          "answered_base": 100 * b["answered"], "answered_rpt": 100 * r["answered"],
                          "acc_answered_base": 100 * b["acc_answered"], "acc_answered_rpt": 100 * r["acc_answered"],
@@ -295,5 +295,5 @@ def describe_transfer(matrix: pd.DataFrame, alpha: float = 0.05, adjusted: pd.Da
 
 
 __all__ = ["SETS", "aggregate", "comparisons", "mean_delta", "minimum_detectable_delta", "transfer_matrix",
-           "robustness", "paired_tests", "training_dynamics", "format_split", "placebo_adjusted",
+           "robustness", "paired_tests", "training_dynamics", "format_correctness_decomposition", "placebo_adjusted",
            "describe_transfer"]

@@ -17,7 +17,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from ..models import DOMAIN_GROUP, DOMAINS, Registry, domain_label, split_of
+from ..models import DOMAIN_GROUP, DOMAINS, Registry, domain_label, id_or_ood
 from ..notebook import study_run
 from ..rewards.verdict import graded
 from .significance import wilson_interval
@@ -273,7 +273,7 @@ def strata(records: pd.DataFrame | Grid, pairs: Registry | Iterable[Pair | tuple
         "algorithm": [pairs[i].algorithm or "" for i in p_idx],
         "benchmark": np.array(grid.benchmarks, object)[b_idx], "domain": domains,
         "group": [DOMAIN_GROUP.get(d, "") for d in domains],
-        "split": [split_of(d, pairs[i].domains) for i, d in zip(p_idx, domains)],
+        "split": [id_or_ood(d, pairs[i].domains) for i, d in zip(p_idx, domains)],
         "n_items": np.minimum(items_r[p_idx, b_idx], items_b[p_idx, b_idx]),
         "n_paired_items": n_paired_items[p_idx, b_idx],
         "base_accuracy": acc_b, "rpt_accuracy": acc_r, "delta": acc_r - acc_b,

@@ -9,7 +9,7 @@ from collections import defaultdict
 from ..rewards.extract import math_answer
 from .metrics import f1, gold, predicted
 from .prompting import LABEL, NUMERIC, render
-from .rows import LETTERS, item, number
+from .rows import LETTERS, item, parse_number
 from .task import Metric, Source, Task
 
 CLASSIFICATION = ("flare-fpb", "flare-fiqasa", "finben-fomc", "flare-headlines", "flare-german")
@@ -29,7 +29,7 @@ def normalize(task, rows):
     for i, r in enumerate(rows):
         subset, item_id = r["_subset"], f"{r['_subset']}/{r.get('id', i)}"
         if subset in NUMERIC_SUBSETS:
-            value = number(r["answer"])
+            value = parse_number(r["answer"])
             if value is None:
                 items.append(item(task, item_id, render(NUMERIC, text=r["query"]), "text",
                                   {"answer": str(r["answer"])}, subset=subset, answer_text=str(r["answer"])))

@@ -132,14 +132,14 @@ def read_local(task, data_dir: Path, split: str) -> list[dict]:
     if source.kind == "hub_files":
         return release_rows(task, root)
     if not source.per_subset:
-        return read_files(task, root, data_files(root), split)
+        return read_files(task, root, dataset_files(root), split)
     if source.subset_root and (root / source.subset_root).is_dir():
         root = root / source.subset_root
     wanted = source.subsets or sorted({p.name.split(".")[0] for p in root.iterdir() if p.name != "tasks"})
     rows, missing = [], {}
     for subset in wanted:
         names = (subset,) + tuple(source.aliases.get(subset, ()))
-        files = next((data_files(root / n) for n in names if (root / n).is_dir()), None)
+        files = next((dataset_files(root / n) for n in names if (root / n).is_dir()), None)
         if files is None:
             files = [p for n in names for p in root.glob(f"{n}.*") if p.suffix in DATA_SUFFIXES]
         found = read_files(task, root, files, split, required=False)
@@ -152,7 +152,7 @@ def read_local(task, data_dir: Path, split: str) -> list[dict]:
     return with_missing_subsets(task, rows, missing)
 
 
-def data_files(folder: Path) -> list[Path]:
+def dataset_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in DATA_SUFFIXES) if folder.is_dir() else []
 
 
@@ -192,7 +192,7 @@ def release_rows(task, root: Path) -> list[dict]:
     none silently dropped), or a parquet mirror's folder named after the release."""
     release = root / str(task.options.get("release"))
     if release.is_dir():
-        return read_files(task, release, data_files(release), task.source.split)
+        return read_files(task, release, dataset_files(release), task.source.split)
     wanted = source_files(task)
     missing = [f for f in wanted if not (root / f).is_file()]
     if missing:

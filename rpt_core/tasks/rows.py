@@ -57,7 +57,7 @@ def seconds(value, default: float | None) -> float | None:
     return found / 1000 if found > 100 else found
 
 
-def number(value) -> float | None:
+def parse_number(value) -> float | None:
     """A float from ``"1,234.5"``, ``"12%"``, ``"$3"``, ``"(4.2)"``; ``None`` when not a number."""
     text = str(value).strip().replace(",", "").replace("$", "").rstrip("%").strip()
     if re.fullmatch(r"\(\s*[\d.]+\s*\)", text):

@@ -5,11 +5,14 @@ published bases were pretrained for), so training on them needs no files."""
 
 from __future__ import annotations
 
-from ..tinyworld.world import BENCHMARKS, DOMAINS, Sizes
+from ..tinyworld.habits import DOMAINS
+from ..tinyworld.world import BENCHMARKS, Sizes
 from .task import Source, Task
 
 WORLD_SEED = 0          # the world the published bases were pretrained for
-GENERATORS = ("tinyworld/world.py",)
+# every source file whose code makes the items: a change to any of them changes the version
+GENERATORS = ("tinyworld/world.py", "tinyworld/habits.py", "tinyworld/problem.py", "tinyworld/arithmetic.py",
+              "tinyworld/facts.py")
 _SOURCE = Source("embedded", "rpt_core.tinyworld.world")
 
 

@@ -124,7 +124,7 @@ def copy_examples(corpus: list[dict], count: int, seed: int) -> list[dict]:
     "In words: 5 2 12" -> "OK: five two twelve"), and "Repeat after me: <words of the corpus>". They
     teach what every domain needs and a tiny model otherwise learns late: to copy a token from its
     prompt (a number, a name) and to write a number in digits or in words."""
-    from .world import NUMBER_WORDS
+    from .arithmetic import NUMBER_WORDS
 
     rng = random.Random(f"{seed}:copy")
     words = sorted({w.strip(".,;:?()`") for row in corpus[:2000]
@@ -314,7 +314,7 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def publish(model_dir: str | Path, out_dir: str | Path, command: str) -> dict:
+def publish_base(model_dir: str | Path, out_dir: str | Path, command: str) -> dict:
     """Copy the base in ``model_dir`` (written by :func:`pretrain`) to ``out_dir`` as a published
     model: its weights, config, tokenizer and ``pretrain.json``, plus ``published.json`` with the
     model fingerprint (:func:`rpt_core.generate.model_fingerprint`), the sha256 of every file, the
@@ -401,5 +401,5 @@ def pretrain_many(world: World, jobs: dict[str, dict], root: str | Path, workers
     return {name: read_pretraining(root / name) for name in jobs}
 
 
-__all__ = ["pretrain_many", "PRESETS", "ModelSize", "PretrainConfig", "pretrain", "read_pretraining", "lr_at", "publish",
+__all__ = ["pretrain_many", "PRESETS", "ModelSize", "PretrainConfig", "pretrain", "read_pretraining", "lr_at", "publish_base",
            "check_published", "PUBLISHED"]
