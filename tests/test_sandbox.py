@@ -1,7 +1,10 @@
 """Hostile programs are contained, scored with a reason, and leave the host and the batch intact."""
 
+import fcntl
 import os
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -12,11 +15,30 @@ from rpt_core.rewards.sandbox import Limits, execute
 FAST = Limits(wall_s=2, cpu_s=2, memory_mb=512)
 
 
+def _held_by_another_process(uid: int) -> bool:
+    if uid in sandbox._pool.uids.held():
+        return False
+    try:
+        fd = os.open(sandbox._UidSlots._directory() / str(uid), os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
 def _leftover_sandbox_processes() -> list[int]:
+    """Live processes of a sandbox uid that this process holds or nobody holds (other test
+    workers' executions run as uids they hold)."""
     pids = []
     for entry in os.listdir("/proc"):
         try:
-            if entry.isdigit() and os.stat(f"/proc/{entry}").st_uid in sandbox._SLOT_UIDS:
+            uid = os.stat(f"/proc/{entry}").st_uid if entry.isdigit() else None
+            if uid in sandbox._SLOT_UIDS and not _held_by_another_process(uid):
                 with open(f"/proc/{entry}/stat") as f:
                     if f.read().rsplit(")", 1)[1].split()[0] != "Z":
                         pids.append(int(entry))
@@ -44,6 +66,23 @@ def test_fork_bomb_is_contained_and_nothing_is_left_behind():
     assert result.outcome in ("timeout", "runtime_error", "killed")
     assert _leftover_sandbox_processes() == []
     assert run("print('alive')").stdout == "alive\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="code drops to a slot uid only when run as root")
+def test_two_processes_never_run_code_as_the_same_uid():
+    """The process limit is counted per uid: a uid shared by two evaluations on one machine would
+    let one's fork bomb fail the other's programs."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from rpt_core.rewards import sandbox; "
+         "print(sandbox._pool.uids.claim(), flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        theirs = int(holder.stdout.readline())
+        ours = int(run("import os\nprint(os.getuid())").stdout)
+        assert theirs in sandbox._SLOT_UIDS and ours in sandbox._SLOT_UIDS and ours != theirs
+    finally:
+        holder.stdin.close()
+        holder.wait()
 
 
 def test_memory_hog_is_stopped():

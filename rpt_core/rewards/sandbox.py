@@ -34,13 +34,14 @@ solution in-process). Memory is bounded by address space, not resident memory.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import json
 import os
-import queue
 import secrets
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,7 @@ from functools import lru_cache
 from pathlib import Path
 
 _ZYGOTE = Path(__file__).with_name("_zygote.py").read_text()
-_SLOT_UIDS = range(61000, 61256)  # one unprivileged uid per sandbox worker (used when root)
+_SLOT_UIDS = range(61000, 61256)  # one unprivileged uid per live zygote on the machine (when root)
 # Standard-library modules imported once per sandbox server; forked children get them for free.
 PRELOAD = ("typing", "math", "re", "collections", "itertools", "functools", "heapq", "bisect",
            "string", "random", "fractions", "decimal", "statistics", "datetime", "json", "unittest")
@@ -229,14 +230,74 @@ class _Zygote:
             shutil.rmtree(self.hostdir, ignore_errors=True)
 
 
+class _UidSlots:
+    """The unprivileged uids that sandboxed code runs as (when root), each held by one zygote
+    machine-wide.
+
+    Two processes on one machine (evaluation shards, test workers) must never share a uid: the
+    process limit (``Limits.processes``) is counted per uid, and the rlimit fallback kills every
+    process of the uid when an execution ends. A uid is claimed by an exclusive ``flock`` on its
+    lock file, which the kernel drops when the holder closes it or dies, so a crashed process
+    frees its slots. :meth:`claim` waits while all of them are taken. Not root: uid -1 (no drop),
+    at most ``len(_SLOT_UIDS)`` zygotes per process.
+    """
+
+    def __init__(self):
+        self._free_unprivileged = threading.Semaphore(len(_SLOT_UIDS))
+        self._held: dict[int, int] = {}  # uid -> fd of its locked file
+        self._lock = threading.Lock()
+
+    @staticmethod
+    @lru_cache(maxsize=1)
+    def _directory() -> Path:
+        base = Path("/run/lock") if Path("/run/lock").is_dir() else Path(tempfile.gettempdir())
+        directory = base / "rpt-sandbox-uids"
+        directory.mkdir(mode=0o700, exist_ok=True)
+        info = os.lstat(directory)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != 0 or info.st_mode & 0o077:
+            raise RuntimeError(f"{directory} must be a directory owned by root with mode 0700; "
+                               "remove it and run again")
+        return directory
+
+    def claim(self) -> int:
+        if not _is_root():
+            self._free_unprivileged.acquire()
+            return -1
+        while True:
+            for uid in _SLOT_UIDS:
+                with self._lock:
+                    if uid in self._held:
+                        continue
+                    fd = os.open(self._directory() / str(uid), os.O_RDWR | os.O_CREAT, 0o600)
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        os.close(fd)
+                        continue
+                    self._held[uid] = fd
+                _kill_uid(uid)  # stragglers of a holder that died before its zygote did
+                return uid
+            time.sleep(0.05)
+
+    def release(self, uid: int) -> None:
+        if uid < 0:
+            self._free_unprivileged.release()
+            return
+        with self._lock:
+            os.close(self._held.pop(uid))  # closing the file drops the lock
+
+    def held(self) -> set[int]:
+        """The uids this process holds now (its live zygotes)."""
+        with self._lock:
+            return set(self._held)
+
+
 class _Pool:
     """Idle zygotes, reused across executions and threads; at most one execution per zygote."""
 
     def __init__(self):
         self._idle: list[_Zygote] = []
-        self._uids: queue.Queue[int] = queue.Queue()
-        for uid in _SLOT_UIDS if _is_root() else [-1] * len(_SLOT_UIDS):
-            self._uids.put(uid)
+        self.uids = _UidSlots()
         self._lock = threading.Lock()
 
     def acquire(self, python: str) -> _Zygote:
@@ -246,11 +307,16 @@ class _Pool:
                 if zygote.proc.poll() is None:
                     return zygote
                 self._discard(zygote)
-        return _Zygote(self._uids.get(), python)
+        uid = self.uids.claim()
+        try:
+            return _Zygote(uid, python)
+        except BaseException:
+            self.uids.release(uid)
+            raise
 
     def _discard(self, zygote: _Zygote) -> None:
         zygote.close()
-        self._uids.put(zygote.uid)
+        self.uids.release(zygote.uid)
 
     def release(self, zygote: _Zygote, healthy: bool) -> None:
         if healthy:
