@@ -40,8 +40,8 @@ from .items import Item
 from .layout import records_path, trained_models
 from .records import RECORD_COLUMNS, merge_shards, typed_records, write_records
 from .rewards import VERSION as VERIFIER_VERSION
-from .rewards import HARNESS_REASONS, Verdict, verify_many
-from .rewards.sandbox import isolation
+from .rewards import HARNESS_REASONS, SANDBOXED, Verdict, verify_many
+from .rewards.sandbox import isolation, warm
 from .suite import load_suite
 from .summary import summarize
 
@@ -163,7 +163,7 @@ def grade(samples: list[Sample], cache: GenerationCache, model: str, workers: in
     a verdict already stored for the same sample, benchmark version, verifier version and item
     reference (:func:`reference_digest`) is reused and new ones are added: a corrected answer is
     graded again even where its prompt and benchmark version are unchanged."""
-    versions = {s.item.benchmark: benchmark_version(s.item.benchmark) for s in samples}
+    versions = {name: benchmark_version(name) for name in {s.item.benchmark for s in samples}}
     verdict_keys = [f"{s.key}:{versions[s.item.benchmark]}:{VERIFIER_VERSION}:{reference_digest(s.item)}"
                     for s in samples]
     known = verdicts.entries if verdicts is not None else {}
@@ -329,6 +329,8 @@ def run_eval(config: EvalConfig, workers: int = 8) -> Evaluation:
         raise ValueError("nothing to evaluate: no models, no finished checkpoints in checkpoints_of "
                          f"({', '.join(config.checkpoints_of) or 'none'}) and no registry entries with a path")
     plan = Plan(suite, repeats, config.sampling, config.shard)
+    if any(item.kind in SANDBOXED for items in suite.values() for item in items):
+        warm(workers)  # the sandbox servers boot in their own processes while the first model loads
     parts, log = [], []
     for model in models:
         generator = load_generator(config.backend, model.path, **config.generator_options(model))

@@ -131,7 +131,9 @@ class HFGenerator:
         shares (a benchmark's instruction and solved examples) are run once, each distinct prompt's
         rest once for all its repeats, then every sample is decoded step by step (see
         :func:`_decode_shared`); each batch is seeded with the seed of its first sample."""
-        encoded = [self.tokenizer(p, add_special_tokens=False)["input_ids"] for p in prompts]
+        distinct = list(dict.fromkeys(prompts))  # repeats of an item share one prompt: encode it once
+        by_prompt = dict(zip(distinct, self.tokenizer(distinct, add_special_tokens=False)["input_ids"]))
+        encoded = [by_prompt[p] for p in prompts]
         eos = self.lm.generation_config.eos_token_id
         eos_ids = sorted(set(eos if isinstance(eos, list) else [eos if eos is not None else self.tokenizer.eos_token_id]))
         stop = sampling.stop
@@ -140,11 +142,12 @@ class HFGenerator:
         for rows in _batches(encoded, self.batch_size):
             tokens = _decode_shared(self.lm, [encoded[i] for i in rows], sampling, seeds[rows[0]], eos_ids,
                                     self.tokenizer.pad_token_id, self.device, stop=stopped_at_string)
-            for i, generated in zip(rows, tokens):
-                stopped = bool(generated) and generated[-1] in eos_ids
-                text = self.tokenizer.decode(generated[:-1] if stopped else generated, skip_special_tokens=True)
+            stopped = [bool(generated) and generated[-1] in eos_ids for generated in tokens]
+            texts = self.tokenizer.batch_decode([g[:-1] if s else g for g, s in zip(tokens, stopped)],
+                                                skip_special_tokens=True)
+            for i, generated, ended, text in zip(rows, tokens, stopped, texts):
                 text, cut = cut_at_stop(text, sampling.stop)
-                results[i] = Completion(text, len(generated), "stop" if stopped or cut else "length")
+                results[i] = Completion(text, len(generated), "stop" if ended or cut else "length")
         return results
 
 
