@@ -272,3 +272,11 @@ print(home == pathlib.Path.cwd(), os.environ["MPLCONFIGDIR"].startswith(str(home
     result = run(code)
     assert result.outcome == "finished", result.stderr
     assert result.stdout.split() == ["True", "True"]
+
+
+def test_warmed_servers_serve_the_next_executions():
+    sandbox.warm(2)
+    warmed = {id(z) for z in sandbox._pool._idle if z.python == sys.executable}
+    assert len(warmed) >= 2
+    assert [run(f"print({i})").stdout for i in range(3)] == ["0\n", "1\n", "2\n"]
+    assert {id(z) for z in sandbox._pool._idle if z.python == sys.executable} == warmed  # none started

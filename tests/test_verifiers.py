@@ -136,7 +136,22 @@ def test_verify_many_runs_each_distinct_program_once(monkeypatch):
     items = [("code_tests", good, tests), ("code_tests", bad, tests), ("code_tests", good, dict(tests)),
              ("math", "\\boxed{2}", {"answer": "2"}), ("code_tests", good, {"tests": "assert f() == 2"}),
              ("code_tests", good, tests)]
+    monkeypatch.setattr(rewards, "_settled", {})
     verdicts = verify_many(items, workers=2)
     assert sorted(runs) == sorted([good, bad, good])
     assert [v.correct for v in verdicts] == [True, False, True, True, False, True]
     assert verdicts[0] == verdicts[2] == verdicts[5]
+    assert verify_many(items, workers=2) == verdicts and len(runs) == 3  # settled in this process
+
+
+def test_a_harness_failure_is_not_kept_for_later_calls(monkeypatch):
+    import rpt_core.rewards as rewards
+    from rpt_core.rewards.verdict import Verdict
+
+    runs = []
+    failure = Verdict(correct=False, extracted=None, reason="sandbox_error", verifier="code_tests@test")
+    monkeypatch.setattr(rewards, "_settled", {})
+    monkeypatch.setitem(rewards.VERIFIERS, "code_tests", lambda c, r: runs.append(c) or failure)
+    item = ("code_tests", "def f():\n    return 1", {"tests": "assert f() == 1"})
+    assert verify_many([item]) == verify_many([item]) == [failure]
+    assert len(runs) == 2

@@ -83,7 +83,9 @@ def verify_many(items: Iterable[tuple[str, str, dict]], workers: int = 8, desc: 
     program is run once for all its identical copies (same kind, completion and reference: repeats
     of one item often sample the same program; the tiny world's code sets, 720 samples: 302
     distinct); the copies share its verdict, so a program whose outcome is random (it reads the
-    clock, or prints a set in hash order) gets one draw for all its copies. The other kinds are pure
+    clock, or prints a set in hash order) gets one draw for all its copies. Verdicts are also kept
+    for later calls in this process (the last :data:`SETTLED_MAX`; models evaluated one after the
+    other write many of the same programs), except harness failures, which run again. The other kinds are pure
     Python, checked in this thread, where a thread pool only added overhead (640 math answers:
     25 ms inline, 270 ms on 8 threads). ``desc``: label of a progress bar, none without it."""
     import json
@@ -97,19 +99,33 @@ def verify_many(items: Iterable[tuple[str, str, dict]], workers: int = 8, desc: 
         if kind in SANDBOXED:
             copies.setdefault((kind, completion, json.dumps(reference, sort_keys=True, default=str)), []).append(i)
     progress = tqdm(total=len(items), desc=desc, disable=desc is None or not items, leave=False)
+    for key in [key for key in copies if key in _settled]:
+        same = copies.pop(key)
+        for i in same:
+            verdicts[i] = _settled[key]
+        progress.update(len(same))
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        running = {pool.submit(verify, *items[same[0]]): same for same in copies.values()}
+        running = {pool.submit(verify, *items[same[0]]): (key, same) for key, same in copies.items()}
         sandboxed = {i for same in copies.values() for i in same}
         for i, item in enumerate(items):
-            if i not in sandboxed:
+            if verdicts[i] is None and i not in sandboxed:
                 verdicts[i] = verify(*item)
                 progress.update()
-        for future, same in running.items():
+        for future, (key, same) in running.items():
+            verdict = future.result()
             for i in same:
-                verdicts[i] = future.result()
+                verdicts[i] = verdict
+            if verdict.reason not in HARNESS_REASONS:
+                _settled[key] = verdict
             progress.update(len(same))
     progress.close()
+    while len(_settled) > SETTLED_MAX:
+        _settled.pop(next(iter(_settled)))
     return verdicts
+
+
+SETTLED_MAX = 100_000
+_settled: dict[tuple, Verdict] = {}  # sandboxed (kind, completion, reference JSON) -> verdict, oldest first
 
 
 __all__ = ["verify", "verify_many", "SANDBOXED", "check_input", "Verdict", "VerifierInputError", "KINDS", "REASONS", "HARNESS_REASONS", "VERSION"]
