@@ -313,6 +313,22 @@ def test_gpu_check_script_runs_at_tiny_shape_on_cpu(tmp_path):
     assert refused.returncode == 2 and "no CUDA device here" in refused.stderr
 
 
+def test_grpo_step_script_splits_a_tiny_s_step():
+    """benchmarks/grpo_step.py times a step's parts for the demo's base and settings (kept working
+    here: the SmolLM2 run takes minutes)."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "grpo_step.py"
+    run = subprocess.run([sys.executable, str(script), "--base", "tiny-s", "--steps", "2"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    table = run.stdout.split("tiny-s, per step (s)")[1]
+    for part in ("generation", "reward", "policy forward", "backward", "optimizer", "step (after warm-up)"):
+        assert part in table, (part, table)
+    assert "ratio before / after:" in table
+
+
 @pytest.mark.slow
 def test_two_processes_train_the_global_batches_of_one(yes_world, tmp_path):
     """``accelerate launch`` of two CPU processes (gloo), as ``rpt launch`` renders it from a study,
