@@ -260,8 +260,6 @@ def train(config: TrainConfig) -> TrainResult:
     is (``cached=True``); an unfinished one resumes from its last checkpoint; a run of *different*
     params in the same ``out_dir`` is an error rather than a silent mix of checkpoints.
     """
-    from transformers import AutoTokenizer
-
     from .tasks.selection import training_set_hash
 
     out_dir = Path(config.out_dir)
@@ -298,9 +296,7 @@ def train(config: TrainConfig) -> TrainResult:
         write_manifest(out_dir, **manifest)
 
     model_path = resolve_model(config.model.path)  # a GGUF reference trains its converted folder
-    tokenizer = AutoTokenizer.from_pretrained(model_path, revision=config.model.revision)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    tokenizer = load_tokenizer(model_path, config.model.revision)
     trainer = trainer_class()(
         model=model_path, args=args, train_dataset=to_dataset(items, config.model.chat),
         reward_funcs=reward_functions(items, config.runtime.reward_workers, config.reward, rl["seed"]),
@@ -339,5 +335,19 @@ def _last(log: pd.DataFrame, column: str) -> float | None:
     return None if len(values) == 0 or math.isnan(values.iloc[-1]) else float(values.iloc[-1])
 
 
+def load_tokenizer(model_path: str, revision: str | None = None):
+    """The tokenizer a run trains with and saves beside its checkpoints (pad token: EOS if unset).
+    A local folder is read with ``local_files_only``: transformers writes that option into every
+    saved ``tokenizer_config.json``, and a trained model's fingerprint, which seeds its evaluation
+    samples, must not depend on whether ``HF_HUB_OFFLINE`` was set when it was trained."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_path, revision=revision,
+                                              **({"local_files_only": True} if Path(model_path).is_dir() else {}))
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
 __all__ = ["ALGORITHMS", "REWARDS", "TrainResult", "config_fingerprint", "grpo_config", "is_main_process",
-           "num_processes", "resolve_device", "resolve_rl", "to_dataset", "train", "training_items"]
+           "load_tokenizer", "num_processes", "resolve_device", "resolve_rl", "to_dataset", "train", "training_items"]

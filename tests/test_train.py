@@ -391,3 +391,17 @@ def test_two_processes_train_the_global_batches_of_one(yes_world, tmp_path):
     assert manifest["status"] == "done" and manifest["resumed_from"].endswith("checkpoint-2")
     assert list(pd.read_csv(out_two / "train_log.csv")["step"]) == [1, 2, 3, 4]
     assert sorted(read_batches(out_two)) == [1, 2, 3, 4] and read_batches(out_two)[1] == batches_two[1]
+
+
+def test_the_saved_tokenizer_config_is_the_same_with_or_without_hf_hub_offline(monkeypatch):
+    """transformers saves ``local_files_only`` into tokenizer_config.json; it decides a trained
+    model's fingerprint and so its evaluation samples. A `make demo` (HF_HUB_OFFLINE=1) and an
+    `rpt run` without it once drew different samples from byte-identical weights."""
+    import huggingface_hub.constants
+
+    from rpt_core.train import load_tokenizer
+
+    base = Path(__file__).resolve().parent.parent / "models" / "tinyworld" / "tiny-s"
+    for offline in (True, False):
+        monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", offline)
+        assert load_tokenizer(str(base)).init_kwargs["local_files_only"] is True
