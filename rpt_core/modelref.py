@@ -162,7 +162,9 @@ def convert_gguf(source: Path, target: Path, sha: str | None = None) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
     started = time.perf_counter()
-    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
+    # local_files_only: transformers saves it into tokenizer_config.json, and the folder's files
+    # decide its fingerprint (the seeds of its samples), which must not depend on HF_HUB_OFFLINE
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name, local_files_only=True)
     loaded = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype=torch.float32)
     # A GGUF-loaded model carries a quantization config and refuses save_pretrained: rebuild a plain
     # model from its config and give it the dequantized weights.
