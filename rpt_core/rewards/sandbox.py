@@ -321,7 +321,9 @@ class _Pool:
     def warm(self, count: int, python: str) -> None:
         with self._lock:
             missing = count - sum(z.python == python for z in self._idle)
-            self._idle += [_Zygote(self.uids.claim(), python) for _ in range(missing)]
+        started = [_Zygote(self.uids.claim(), python) for _ in range(missing)]  # claim may wait: unlocked
+        with self._lock:
+            self._idle += started
 
     def release(self, zygote: _Zygote, healthy: bool) -> None:
         if healthy:
