@@ -85,9 +85,10 @@ def verify_many(items: Iterable[tuple[str, str, dict]], workers: int = 8, desc: 
     distinct); the copies share its verdict, so a program whose outcome is random (it reads the
     clock, or prints a set in hash order) gets one draw for all its copies. Verdicts are also kept
     for later calls in this process (the last :data:`SETTLED_MAX`; models evaluated one after the
-    other write many of the same programs), except harness failures, which run again. The other kinds are pure
-    Python, checked in this thread, where a thread pool only added overhead (640 math answers:
-    25 ms inline, 270 ms on 8 threads). ``desc``: label of a progress bar, none without it."""
+    other write many of the same programs), except harness failures, which run again. The other
+    kinds are pure Python, checked in this thread, where a thread pool only added overhead (640
+    math answers: 25 ms inline, 270 ms on 8 threads). ``desc``: label of a progress bar, none
+    without it."""
     import hashlib
     import json
 
