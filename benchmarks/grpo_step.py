@@ -80,7 +80,7 @@ def instrument() -> None:
     wrap(torch.Tensor, "backward", "backward")
 
 
-def settings(base: str, data: Path, steps: int, threads: int) -> tuple[dict, Path]:
+def settings(base: str, data: Path, threads: int) -> tuple[dict, Path]:
     """The training params of ``base`` (its model, RL settings and runtime), and its items file."""
     if base == "smollm2":
         from rpt_core.tasks.quiz import write_quiz
@@ -132,7 +132,7 @@ def main() -> None:
     set_threads(threads)
     instrument()
     with tempfile.TemporaryDirectory() as data:
-        params, items = settings(args.base, Path(data), args.steps, threads)
+        params, items = settings(args.base, Path(data), threads)
         before = run("before", params, items, steps=args.steps, shared_prompts=False)
         after = run("after", params, items, steps=args.steps, shared_prompts=True)
     print(f"\n{args.base}, per step (s)  before    after")
